@@ -1,0 +1,9 @@
+"""Access Tokens v3 (JSON HAL): `/tokens`, per-field links, network tokens, discovery."""
+
+from __future__ import annotations
+
+from .. import Api
+from .errors import transport_error
+from .routes import setup
+
+API = Api(name="access", prefixes=("/tokens", "/rels"), setup=setup, error=transport_error)

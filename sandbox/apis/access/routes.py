@@ -1,0 +1,9 @@
+"""Access Tokens v3 routes (issue #3 adds them)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+
+def setup(app: web.Application) -> None:
+    return None

@@ -1,0 +1,9 @@
+"""Registrations (form-encoded OPP-style REST) under `/v1/`."""
+
+from __future__ import annotations
+
+from .. import Api
+from .errors import transport_error
+from .routes import setup
+
+API = Api(name="opp", prefixes=("/v1/", "/v1"), setup=setup, error=transport_error)

@@ -1,0 +1,9 @@
+"""paymentService XML at `POST /jsp/merchant/xml/paymentService.jsp`."""
+
+from __future__ import annotations
+
+from .. import Api
+from .errors import transport_error
+from .routes import setup
+
+API = Api(name="wpg", prefixes=("/jsp/",), setup=setup, error=transport_error)

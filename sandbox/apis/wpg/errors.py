@@ -1,0 +1,56 @@
+"""The one place that builds paymentService `<error>` replies (wpg.md §5)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from xml.sax.saxutils import quoteattr
+
+from aiohttp import web
+
+DOCTYPE = (
+    '<!DOCTYPE paymentService PUBLIC "-//WorldPay//DTD WorldPay PaymentService v1//EN" '
+    '"http://dtd.worldpay.com/paymentService_v1.dtd">'
+)
+CONTENT_TYPE = "text/xml; charset=UTF-8"
+_NMTOKEN = re.compile(r"^[\w.:-]+$")
+
+# Transport-level statuses mapped to DTD error codes (wpg.md §5.2). Every XML outcome is HTTP 200,
+# except a body over the limit, which is refused before it is read (413, still an XML reply).
+_CODES = {400: 2, 404: 2, 405: 2, 413: 2, 500: 1, 503: 8}
+
+
+def cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def reply_document(merchant_code: str, inner: str, version: str = "1.4") -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + DOCTYPE + "\n"
+        f"<paymentService version={quoteattr(version)} merchantCode={quoteattr(merchant_code)}>"
+        f"<reply>{inner}</reply></paymentService>"
+    ).encode()
+
+
+def error_reply(merchant_code: str, code: int, text: str, version: str = "1.4", status: int = 200) -> web.Response:
+    body = reply_document(merchant_code, f'<error code="{code}">{cdata(text)}</error>', version)
+    return web.Response(status=status, body=body, headers={"Content-Type": CONTENT_TYPE})
+
+
+def merchant_from_auth(request: web.Request) -> str:
+    """The Basic username, for replies to requests whose XML cannot be read (DESIGN §6)."""
+    auth = request.headers.get("Authorization", "")
+    if auth[:6].lower() == "basic ":
+        try:
+            user = base64.b64decode(auth[6:].strip(), validate=True).decode("utf-8").split(":", 1)[0]
+        except (ValueError, UnicodeDecodeError):
+            return "UNKNOWN"
+        if _NMTOKEN.match(user):
+            return user
+    return "UNKNOWN"
+
+
+def transport_error(request: web.Request, status: int, message: str) -> web.Response:
+    code = _CODES.get(status, 1)
+    http_status = 413 if status == 413 else 200
+    return error_reply(merchant_from_auth(request), code, message, status=http_status)

@@ -1,0 +1,44 @@
+"""The app factory: three API adapters and the control plane over one shared core."""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from . import admin
+from .apis import all_apis
+from .config import Config
+from .core import Core
+from .core.fixture_file import read_fixture_file
+from .web.faults import Faults
+from .web.middleware import make_middleware
+
+ADMIN_MAX_BODY = 256 * 1024 * 1024  # state snapshots and fixtures can be large
+
+
+def create_core(config: Config) -> Core:
+    core = Core.create(mode=config.mode, seed=config.seed, journal_size=config.journal_size)
+    core.options.update(config.options)
+    if config.credentials:
+        core.credentials.strict = True
+        core.credentials.add(read_fixture_file(config.credentials), config.credentials)
+    return core
+
+
+def create_app(config: Config | None = None, core: Core | None = None) -> web.Application:
+    config = config or Config()
+    core = core or create_core(config)
+    apis = all_apis()
+    app = web.Application(
+        client_max_size=max(config.max_body, ADMIN_MAX_BODY),
+        middlewares=[make_middleware(apis, admin.admin_error, config.max_body, ADMIN_MAX_BODY)],
+    )
+    app["config"] = config
+    app["core"] = core
+    app["faults"] = Faults()
+    app["started"] = time.monotonic()
+    for api in apis:
+        api.setup(app)
+    admin.setup(app)
+    return app

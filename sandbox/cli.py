@@ -1,0 +1,126 @@
+"""`sandbox serve`: flags, SANDBOX_* environment variables, ready line, graceful shutdown."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+from .config import Config
+
+LEVELS = ("debug", "info", "warning", "error")
+
+
+def _env(name: str, default):
+    return os.environ.get(f"SANDBOX_{name}", default)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0 (any free port) to 65535, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sandbox", description="Token Sandbox: local payment-token API emulator")
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="start the sandbox")
+    s.add_argument("--host", default=_env("HOST", "127.0.0.1"), help="address to bind (SANDBOX_HOST)")
+    s.add_argument("--port", type=_port, default=_env("PORT", "8080"), help="port, 0 for any free port (SANDBOX_PORT)")
+    s.add_argument("--mode", choices=("try", "live"), default=_env("MODE", "try"),
+                   help="vendor environment imitated (SANDBOX_MODE)")
+    s.add_argument("--credentials", default=_env("CREDENTIALS", None),
+                   help="credentials file: strict mode, only listed credentials pass (SANDBOX_CREDENTIALS)")
+    s.add_argument("--max-body", type=_positive_int, default=_env("MAX_BODY", "1048576"),
+                   help="largest API request body in bytes (SANDBOX_MAX_BODY)")
+    s.add_argument("--log-level", choices=LEVELS, default=_env("LOG_LEVEL", "info"),
+                   help="log verbosity (SANDBOX_LOG_LEVEL)")
+    s.add_argument("--seed", default=_env("SEED", None), help="make generated ids reproducible (SANDBOX_SEED)")
+    s.add_argument("--journal-size", type=int, default=_env("JOURNAL_SIZE", "1000"),
+                   help="journal entries kept, 0 disables the journal (SANDBOX_JOURNAL_SIZE)")
+    s.add_argument("--admin-token", default=_env("ADMIN_TOKEN", None),
+                   help="require this bearer token on /_sandbox/ (SANDBOX_ADMIN_TOKEN)")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    return Config(
+        host=args.host,
+        port=int(args.port),
+        mode=args.mode,
+        credentials=args.credentials,
+        max_body=int(args.max_body),
+        log_level=args.log_level,
+        seed=args.seed,
+        journal_size=max(0, int(args.journal_size)),
+        admin_token=args.admin_token or None,
+    )
+
+
+async def serve(config: Config) -> int:
+    from aiohttp import web
+
+    from .app import create_app
+    from .core.errors import FixtureError, SnapshotError
+
+    try:
+        app = create_app(config)
+    except (FixtureError, SnapshotError) as e:
+        print(f"sandbox: {e}", file=sys.stderr)
+        return 2
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=10.0)
+    try:
+        await runner.setup()
+        site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
+        await site.start()
+    except (FixtureError, SnapshotError) as e:
+        print(f"sandbox: {e}", file=sys.stderr)
+        await runner.cleanup()
+        return 2
+    except OSError as e:
+        print(f"sandbox: cannot listen on {config.host}:{config.port}: {e.strerror}", file=sys.stderr)
+        await runner.cleanup()
+        return 2
+    port = site._server.sockets[0].getsockname()[1]  # the real port when --port 0
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    print(f"Token Sandbox listening on http://{host}:{port}", flush=True)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    logging.getLogger("sandbox").info("stopping: finishing in-flight requests")
+    await runner.cleanup()  # stop accepting, finish in-flight requests, run on_cleanup (state)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    config = config_from_args(args)
+    logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        return asyncio.run(serve(config))
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

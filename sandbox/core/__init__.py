@@ -1,0 +1,27 @@
+"""The domain core: cards, tokens, payments, clock, tenant store, journal. No HTTP here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .catalogue import Catalogue
+from .credentials import Credentials
+from .ids import Ids
+from .journal import Journal
+from .store import Store
+
+
+@dataclass
+class Core:
+    """Everything the three adapters share: one store, one clock, one catalogue."""
+
+    mode: str = "try"  # the vendor environment imitated: try | live
+    store: Store = field(default_factory=Store)
+    catalogue: Catalogue = field(default_factory=Catalogue)
+    credentials: Credentials = field(default_factory=Credentials)
+    journal: Journal = field(default_factory=Journal)
+    options: dict = field(default_factory=dict)  # per-API switches, e.g. {"access.strict_headers": True}
+
+    @classmethod
+    def create(cls, mode: str = "try", seed: int | str | None = None, journal_size: int = 1000) -> Core:
+        return cls(mode=mode, store=Store(Ids(seed)), journal=Journal(journal_size))

@@ -1,0 +1,180 @@
+"""Card numbers: Luhn, brand from BIN ranges, issuer details, masking.
+
+Brands use one canonical vocabulary (Access Tokens spelling); each adapter maps it to its own
+(OPP `MASTER`, paymentService `ECMC`, ...). Issuer details (funding type, country, sub-brand)
+come from the BIN table in the card catalogue, which fixtures can extend.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+VISA = "VISA"
+MASTERCARD = "MASTERCARD"
+AMEX = "AMEX"
+DISCOVER = "DISCOVER"
+DINERS = "DINERS"
+JCB = "JCB"
+MAESTRO = "MAESTRO"
+CHINAUNIONPAY = "CHINAUNIONPAY"
+ELO = "ELO"
+CARTEBANCAIRE = "CARTEBANCAIRE"
+
+BRANDS = (VISA, MASTERCARD, AMEX, DISCOVER, DINERS, JCB, MAESTRO, CHINAUNIONPAY, ELO, CARTEBANCAIRE)
+
+# (low, high, brand) on the first six digits, most specific first. Elo ranges are published BIN
+# lists that sit inside Visa, Discover and Maestro space, so they are checked before those.
+_ELO = [
+    (401178, 401179), (431274, 431274), (438935, 438935), (451416, 451416), (457393, 457393),
+    (457631, 457632), (504175, 504175), (506699, 506778), (509000, 509999), (627780, 627780),
+    (636297, 636297), (636368, 636368), (650031, 650033), (650035, 650051), (650405, 650439),
+    (650485, 650538), (650541, 650598), (650700, 650718), (650720, 650727), (650901, 650920),
+    (651652, 651679), (655000, 655019), (655021, 655058),
+]
+_RANGES: list[tuple[int, int, str]] = [(lo, hi, ELO) for lo, hi in _ELO] + [
+    (622126, 622925, DISCOVER),  # Discover/UnionPay co-acceptance range
+    (601100, 601199, DISCOVER),
+    (644000, 659999, DISCOVER),
+    (352800, 358999, JCB),
+    (300000, 305999, DINERS),
+    (309500, 309599, DINERS),
+    (360000, 369999, DINERS),
+    (380000, 399999, DINERS),
+    (340000, 349999, AMEX),
+    (370000, 379999, AMEX),
+    (222100, 272099, MASTERCARD),
+    (510000, 559999, MASTERCARD),
+    (500000, 509999, MAESTRO),
+    (560000, 589999, MAESTRO),
+    (630400, 630499, MAESTRO),
+    (675900, 676399, MAESTRO),
+    (679900, 679999, MAESTRO),
+    (620000, 629999, CHINAUNIONPAY),
+    (810000, 817199, CHINAUNIONPAY),
+    (400000, 499999, VISA),
+]
+
+_DIGITS = re.compile(r"^[0-9]{12,19}$")
+
+
+def luhn_ok(number: str) -> bool:
+    """Mod-10 check over a string of digits."""
+    if not number.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def looks_like_pan(value: str) -> bool:
+    """12 to 19 digits: the shape every API accepts as a card number."""
+    return bool(_DIGITS.match(value))
+
+
+def brand_of(number: str) -> str | None:
+    """Canonical brand from the BIN ranges, or None when no range covers it."""
+    if len(number) < 6 or not number[:6].isdigit():
+        return None
+    six = int(number[:6])
+    for lo, hi, brand in _RANGES:
+        if lo <= six <= hi:
+            return brand
+    return None
+
+
+def bin6(number: str) -> str:
+    return number[:6]
+
+
+def last4(number: str) -> str:
+    return number[-4:]
+
+
+def mask(number: str) -> str:
+    """`4444********1111`: the masking Access Tokens and paymentService both return."""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+# Digit runs that could be a card number: 12-19 digits starting 2-6 (card brand space), not part
+# of a longer run. Vendor token ids start with 9 and are never caught.
+_PAN_IN_TEXT = re.compile(r"(?<![0-9])[2-6][0-9]{11,18}(?![0-9])")
+
+
+def mask_text(text: str) -> str:
+    """Mask anything in free text that could be a card number (journal, logs, dashboard)."""
+    return _PAN_IN_TEXT.sub(lambda m: mask(m.group(0)), text)
+
+
+@dataclass(frozen=True, slots=True)
+class BinInfo:
+    """What the issuer table says about a BIN prefix."""
+
+    prefix: str
+    brand: str | None = None
+    funding: str = "credit"  # credit | debit | prepaid | charge | deferredDebit
+    country: str | None = None  # ISO 3166 alpha-2 of the issuer
+    sub_brand: str | None = None  # paymentService cardSubBrand, e.g. VISA_CREDIT
+    co_brand: str | None = None  # e.g. CARTEBANCAIRE
+
+
+@dataclass(frozen=True, slots=True)
+class CardProfile:
+    """Everything derived from a PAN that the APIs render."""
+
+    brand: str | None
+    funding: str
+    country: str | None
+    sub_brand: str | None
+    co_brand: str | None
+    bin: str
+    last4: str
+    masked: str
+
+
+class BinTable:
+    """Longest-prefix lookup of issuer details; fixtures add rows at run time."""
+
+    def __init__(self, rows: list[BinInfo] | None = None) -> None:
+        self._rows: dict[str, BinInfo] = {}
+        self._lengths: list[int] = []
+        for row in rows or []:
+            self.add(row)
+
+    def add(self, row: BinInfo) -> None:
+        self._rows[row.prefix] = row
+        self._lengths = sorted({len(p) for p in self._rows}, reverse=True)
+
+    def rows(self) -> list[BinInfo]:
+        return list(self._rows.values())
+
+    def lookup(self, number: str) -> BinInfo | None:
+        for n in self._lengths:
+            row = self._rows.get(number[:n])
+            if row is not None:
+                return row
+        return None
+
+    def profile(self, number: str) -> CardProfile:
+        row = self.lookup(number)
+        brand = (row.brand if row and row.brand else None) or brand_of(number)
+        funding = row.funding if row else "credit"
+        sub = row.sub_brand if row and row.sub_brand else (f"{brand}_{funding.upper()}" if brand else None)
+        return CardProfile(
+            brand=brand,
+            funding=funding,
+            country=row.country if row else None,
+            sub_brand=sub,
+            co_brand=row.co_brand if row else None,
+            bin=bin6(number),
+            last4=last4(number),
+            masked=mask(number),
+        )

@@ -1,0 +1,118 @@
+"""The virtual clock: wall time by default, and a test can freeze, set or advance it.
+
+The core reads time only from here (never `datetime.now()`), so a test can advance a tenant's
+clock by fourteen months and watch a registration lapse.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+
+class Clock:
+    """Virtual time = anchor + (wall time elapsed since the anchor), unless frozen."""
+
+    __slots__ = ("_virtual", "_wall", "frozen")
+
+    def __init__(self, start: float | None = None, frozen: bool = False) -> None:
+        self._wall = time.time()
+        self._virtual = self._wall if start is None else start
+        self.frozen = frozen
+
+    def now(self) -> float:
+        """Seconds since the epoch on the virtual timeline."""
+        if self.frozen:
+            return self._virtual
+        return self._virtual + (time.time() - self._wall)
+
+    def now_dt(self) -> datetime:
+        return datetime.fromtimestamp(self.now(), UTC)
+
+    def set(self, when: float) -> None:
+        self._virtual = when
+        self._wall = time.time()
+
+    def advance(self, seconds: float) -> None:
+        self.set(self.now() + seconds)
+
+    def freeze(self, frozen: bool = True) -> None:
+        self.set(self.now())
+        self.frozen = frozen
+
+    def to_dict(self) -> dict:
+        return {"now": self.now(), "frozen": self.frozen}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Clock:
+        return cls(start=float(data["now"]), frozen=bool(data.get("frozen", False)))
+
+
+def iso(ts: float) -> str:
+    """`2021-06-24T09:19:35Z`: the UTC form every API here uses."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> float:
+    """ISO 8601 date-time with an offset (or Z) to epoch seconds; ValueError otherwise."""
+    if not isinstance(text, str) or not text:
+        raise ValueError("not a date-time")
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        raise ValueError("date-time needs a UTC offset or Z")
+    return dt.timestamp()
+
+
+_DURATION = re.compile(
+    r"^(?P<sign>-)?P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
+    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_duration(text: str, now: float | None = None) -> float:
+    """ISO 8601 duration (`P30D`, `PT1H`, `P14M`) to seconds.
+
+    Years and months are calendar units: with `now` they are applied to that instant, so
+    `P1M` from 31 Jan lands on the last day of February, as a person would expect.
+    """
+    m = _DURATION.match(text.strip()) if isinstance(text, str) else None
+    if not m or text.strip() in ("P", "-P", "PT", "-PT") or text.strip().endswith("T"):
+        raise ValueError(f"not an ISO 8601 duration: {text!r}")
+    g = {k: v for k, v in m.groupdict().items() if v is not None and k != "sign"}
+    sign = -1 if m.group("sign") else 1
+    months = int(g.get("y", 0)) * 12 + int(g.get("mo", 0))
+    seconds = sign * (
+        int(g.get("w", 0)) * 7 * 86400
+        + int(g.get("d", 0)) * 86400
+        + int(g.get("h", 0)) * 3600
+        + int(g.get("mi", 0)) * 60
+        + float(g.get("s", 0))
+    )
+    if months:
+        base = now if now is not None else time.time()
+        seconds += add_months(base, sign * months) - base
+    return seconds
+
+
+def add_months(ts: float, months: int) -> float:
+    """Calendar-month arithmetic, clamping the day (31 Jan + 1 month = 28/29 Feb)."""
+    dt = datetime.fromtimestamp(ts, UTC)
+    total = dt.year * 12 + (dt.month - 1) + months
+    year, month = divmod(total, 12)
+    month += 1
+    day = min(dt.day, _days_in_month(year, month))
+    return dt.replace(year=year, month=month, day=day).timestamp()
+
+
+def _days_in_month(year: int, month: int) -> int:
+    nxt = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+    return (nxt - timedelta(days=1)).day
+
+
+def end_of_month(year: int, month: int) -> float:
+    """The last second of a card's expiry month (cards are valid through the whole month)."""
+    return datetime(year, month, _days_in_month(year, month), 23, 59, 59, tzinfo=UTC).timestamp()

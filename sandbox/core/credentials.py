@@ -1,0 +1,141 @@
+"""Who may call, and which tenant their credentials name (DESIGN §3).
+
+Permissive (default, like moto): any non-empty credentials pass and name the tenant; listed
+credentials still map to their tenant and carry their rights (detokenisation). Strict
+(`--credentials FILE`): only listed credentials pass. The file, and a fixture's `credentials:`
+section, have one shape:
+
+    access: [{username, password, tenant?, detokenize?}]
+    opp:    [{bearer, entities?: [entityId, ...]}]
+    wpg:    [{username, password, merchantCodes?: [code, ...]}]
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import FixtureError
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPrincipal:
+    tenant: str  # tenant name (the id is "access:<name>")
+    detokenize: bool = False
+
+
+@dataclass(slots=True)
+class _Access:
+    password: str
+    tenant: str
+    detokenize: bool
+
+
+@dataclass(slots=True)
+class _Opp:
+    entities: frozenset[str] | None  # None: any entity
+
+
+@dataclass(slots=True)
+class _Wpg:
+    password: str
+    merchant_codes: frozenset[str]
+
+
+@dataclass
+class Credentials:
+    strict: bool = False
+    _access: dict[str, _Access] = field(default_factory=dict)
+    _opp: dict[str, _Opp] = field(default_factory=dict)
+    _wpg: dict[str, _Wpg] = field(default_factory=dict)
+
+    # -- loading -------------------------------------------------------------------------------
+    def add(self, doc: Any, source: str) -> None:
+        """Add the entries of a credentials file or fixture section; every mistake is named."""
+        if not isinstance(doc, dict):
+            raise FixtureError(f"{source}: credentials: expected a mapping with access/opp/wpg lists")
+        for api, rows in doc.items():
+            if api not in ("access", "opp", "wpg"):
+                raise FixtureError(f"{source}: credentials.{api}: unknown API (access, opp, wpg)")
+            if not isinstance(rows, list):
+                raise FixtureError(f"{source}: credentials.{api}: expected a list")
+            for i, row in enumerate(rows):
+                where = f"{source}: credentials.{api}[{i}]"
+                if not isinstance(row, dict):
+                    raise FixtureError(f"{where}: expected a mapping")
+                getattr(self, f"_add_{api}")(row, where)
+
+    def _add_access(self, row: dict, where: str) -> None:
+        _only(row, {"username", "password", "tenant", "detokenize"}, where)
+        user, pw = _text(row, "username", where), _text(row, "password", where)
+        self._access[user] = _Access(pw, str(row.get("tenant") or user), bool(row.get("detokenize", False)))
+
+    def _add_opp(self, row: dict, where: str) -> None:
+        _only(row, {"bearer", "entities"}, where)
+        bearer = _text(row, "bearer", where)
+        ents = row.get("entities")
+        if ents is not None and not (isinstance(ents, list) and all(isinstance(e, str) for e in ents)):
+            raise FixtureError(f"{where}.entities: expected a list of entityId strings")
+        self._opp[bearer] = _Opp(frozenset(ents) if ents is not None else None)
+
+    def _add_wpg(self, row: dict, where: str) -> None:
+        _only(row, {"username", "password", "merchantCodes"}, where)
+        user, pw = _text(row, "username", where), _text(row, "password", where)
+        codes = row.get("merchantCodes") or [user]
+        if not (isinstance(codes, list) and all(isinstance(c, str) and c for c in codes)):
+            raise FixtureError(f"{where}.merchantCodes: expected a list of merchant codes")
+        self._wpg[user] = _Wpg(pw, frozenset(codes))
+
+    # -- checks --------------------------------------------------------------------------------
+    def access(self, username: str, password: str) -> AccessPrincipal | None:
+        known = self._access.get(username)
+        if known is not None:
+            if hmac.compare_digest(known.password, password):
+                return AccessPrincipal(known.tenant, known.detokenize)
+            return None
+        if self.strict or not username or not password:
+            return None
+        return AccessPrincipal(username)
+
+    def opp(self, bearer: str, entity: str) -> bool:
+        known = self._opp.get(bearer)
+        if known is not None:
+            return known.entities is None or entity in known.entities
+        return not self.strict and bool(bearer)
+
+    def wpg(self, username: str, password: str) -> frozenset[str] | None:
+        """The merchant codes these credentials may use, or None when they are wrong."""
+        known = self._wpg.get(username)
+        if known is not None:
+            return known.merchant_codes if hmac.compare_digest(known.password, password) else None
+        if self.strict or not username or not password:
+            return None
+        return frozenset({username})
+
+    def to_dict(self) -> dict:
+        """For the control plane: who is listed, never the secrets."""
+        return {
+            "strict": self.strict,
+            "access": [
+                {"username": u, "tenant": a.tenant, "detokenize": a.detokenize} for u, a in self._access.items()
+            ],
+            "opp": [
+                {"bearer": b[:4] + "…", "entities": sorted(o.entities) if o.entities is not None else None}
+                for b, o in self._opp.items()
+            ],
+            "wpg": [{"username": u, "merchantCodes": sorted(w.merchant_codes)} for u, w in self._wpg.items()],
+        }
+
+
+def _text(row: dict, key: str, where: str) -> str:
+    value = row.get(key)
+    if not isinstance(value, str) or not value:
+        raise FixtureError(f"{where}.{key}: expected a non-empty string")
+    return value
+
+
+def _only(row: dict, allowed: set[str], where: str) -> None:
+    unknown = set(row) - allowed
+    if unknown:
+        raise FixtureError(f"{where}.{sorted(unknown)[0]}: unknown key (allowed: {', '.join(sorted(allowed))})")

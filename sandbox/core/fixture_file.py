@@ -1,0 +1,38 @@
+"""Reading a fixture file (YAML or JSON) with errors that name the file and line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .errors import FixtureError
+
+
+def parse_fixture_text(text: str, source: str, json_only: bool = False) -> Any:
+    if json_only or source.endswith(".json"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            raise FixtureError(f"{source}: line {e.lineno}: {e.msg}") from None
+    import yaml  # only fixtures need it; kept off the start-up path
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e)
+        raise FixtureError(f"{source}: {where}{problem}") from None
+
+
+def read_fixture_file(path: str | Path) -> Any:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise FixtureError(f"{p}: cannot read: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise FixtureError(f"{p}: not UTF-8 text") from None
+    return parse_fixture_text(text, str(p))

@@ -1,0 +1,45 @@
+"""A bounded ring buffer of exchanges and domain events, card numbers masked on the way in."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from .cards import mask_text
+
+BODY_LIMIT = 4096  # characters of each body kept per entry
+
+
+class Journal:
+    def __init__(self, size: int = 1000) -> None:
+        self.size = size
+        self._entries: deque[dict] = deque(maxlen=size)
+        self._seq = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def record(self, kind: str, **fields: Any) -> dict:
+        """Add an entry; bodies and free text are masked here, before anything holds them."""
+        self._seq += 1
+        entry = {"seq": self._seq, "kind": kind}
+        for key, value in fields.items():
+            if isinstance(value, str | bytes) and key in ("request", "response", "detail", "path", "query"):
+                if isinstance(value, bytes):
+                    value = value[: BODY_LIMIT * 4].decode("utf-8", "replace")
+                value = mask_text(value[:BODY_LIMIT])
+            entry[key] = value
+        self._entries.append(entry)
+        return entry
+
+    def entries(self, tenant: str | None = None, api: str | None = None, since: int = 0) -> list[dict]:
+        return [
+            e
+            for e in self._entries
+            if e["seq"] > since
+            and (tenant is None or e.get("tenant") == tenant)
+            and (api is None or e.get("api") == api)
+        ]
+
+    def clear(self) -> None:
+        self._entries.clear()

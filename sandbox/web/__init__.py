@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every adapter: middleware, body reading, request context."""

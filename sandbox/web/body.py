@@ -1,0 +1,39 @@
+"""Reading a request body once (within the owning API's limit), and naming tenant and operation."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The raw body, at most `--max-body` bytes for API routes even when sent chunked.
+
+    The middleware already refused an oversized Content-Length; a chunked body is counted here.
+    """
+    body = request.get("body")
+    if body is None:
+        limit = request.get("body_limit") or request.app["config"].max_body
+        parts, size = [], 0
+        async for chunk in request.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
+            parts.append(chunk)
+        body = b"".join(parts)
+        request["body"] = body
+    return body
+
+
+def set_context(request: web.Request, *, tenant: str | None = None, operation: str | None = None) -> None:
+    """Name the tenant and operation (for the journal and fault rules).
+
+    Adapters call this once they know both and before they touch the store, so a fault rule
+    that matches on tenant or operation can answer instead of the handler (it raises).
+    """
+    if tenant is not None:
+        request["tenant"] = tenant
+    if operation is not None:
+        request["operation"] = operation
+    faults = request.app.get("faults")
+    if faults is not None and faults.rules:
+        faults.on_context(request)

@@ -1,0 +1,91 @@
+"""The one middleware every request passes: request id, owning API, body limit, faults, journal.
+
+One function rather than a chain: each aiohttp middleware layer costs a coroutine per request,
+and this runs on every call of every test that uses the sandbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from aiohttp import web
+
+from ..apis import Api
+
+log = logging.getLogger("sandbox")
+_SAFE_ID = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable, no spaces: safe to echo in a header
+
+
+def make_middleware(apis: list[Api], admin_error, max_body: int, admin_max_body: int):
+    owners = [(p, api) for api in apis for p in api.prefixes]
+    default = next(a for a in apis if a.name == "access")  # Access owns "/" (discovery)
+
+    def owner_of(path: str) -> Api | None:
+        if path.startswith("/_sandbox"):
+            return None
+        for prefix, api in owners:
+            if path.startswith(prefix):
+                return api
+        return default
+
+    @web.middleware
+    async def pipeline(request: web.Request, handler):
+        started = time.monotonic()
+        sent = request.headers.get("WP-CorrelationId") or request.headers.get("X-Request-Id")
+        rid = sent if sent and _SAFE_ID.match(sent) else str(uuid.uuid4())
+        api = owner_of(request.path)
+        name = api.name if api else "admin"
+        request["api"] = name
+        request["request_id"] = rid
+        error = api.error if api else admin_error
+        limit = max_body if api else admin_max_body
+        request["body_limit"] = limit
+        app = request.app
+        faults = app["faults"]
+        resp: web.StreamResponse
+        try:
+            if request.content_length is not None and request.content_length > limit:
+                resp = error(request, 413, f"Request body is larger than the limit of {limit} bytes")
+            else:
+                early = await faults.before(request) if faults.rules and api else None
+                resp = early if early is not None else await handler(request)
+        except web.HTTPRequestEntityTooLarge:
+            resp = error(request, 413, f"Request body is larger than the limit of {limit} bytes")
+        except web.HTTPNotFound:
+            resp = error(request, 404, "The requested endpoint does not exist")
+        except web.HTTPMethodNotAllowed:
+            resp = error(request, 405, "The HTTP method is not allowed for this resource")
+        except faults.Injected as injected:
+            resp = await faults.respond(request, injected, error)
+        except (web.HTTPException, ConnectionResetError, faults.Dropped):
+            raise
+        except Exception:  # a bug must still answer in the API's format, never a stack trace
+            log.exception("unhandled error on %s %s (request %s)", request.method, request.path, rid)
+            resp = error(request, 500, "An internal error occurred in the sandbox")
+        if faults.rules and api:
+            await faults.after(request)
+        resp.headers["X-Request-Id"] = rid
+        if name == "access" or "WP-CorrelationId" in request.headers:
+            resp.headers["WP-CorrelationId"] = rid
+        journal = app["core"].journal
+        if journal.size:
+            journal.record(
+                "exchange",
+                api=name,
+                tenant=request.get("tenant"),
+                operation=request.get("operation"),
+                method=request.method,
+                path=request.path,
+                query=request.query_string,
+                status=resp.status,
+                request_id=rid,
+                ms=round((time.monotonic() - started) * 1000, 3),
+                request=request.get("body", b""),
+                response=resp.body if isinstance(resp, web.Response) and isinstance(resp.body, bytes) else b"",
+            )
+        return resp
+
+    return pipeline

@@ -1,0 +1,82 @@
+"""Card rules in the core: Luhn, brand from BIN ranges, masking (issue #2).
+
+Test numbers are the ones each reference documents: access.md §13, opp.md §9, wpg.md §7.
+"""
+
+import pytest
+
+from sandbox.core import cards
+from sandbox.core.catalogue import Catalogue
+
+# (PAN, canonical brand) from the three references' test-card lists.
+REFERENCE_CARDS = [
+    ("4444333322221111", "VISA"),  # access.md §13, wpg.md §7
+    ("4911830000000", "VISA"),
+    ("4917610000000000", "VISA"),
+    ("4462030000000000", "VISA"),
+    ("4917300800000000", "VISA"),
+    ("4484070000000000", "VISA"),
+    ("5555555555554444", "MASTERCARD"),
+    ("5454545454545454", "MASTERCARD"),
+    ("2221000000000009", "MASTERCARD"),  # 2-series
+    ("5163613613613613", "MASTERCARD"),
+    ("6759649826438453", "MAESTRO"),
+    ("343434343434343", "AMEX"),
+    ("6011000400000000", "DISCOVER"),
+    ("3528000700000000", "JCB"),
+    ("4000000000002701", "VISA"),
+    ("5200000000002235", "MASTERCARD"),
+    ("340000000002708", "AMEX"),
+    ("6011000000002117", "DISCOVER"),
+    ("4200000000000000", "VISA"),  # opp.md §9
+    ("377777777777770", "AMEX"),
+    ("36961903000009", "DINERS"),
+    ("6011587918359498", "DISCOVER"),
+    ("3541599999092431", "JCB"),
+    ("6799851000000032", "MAESTRO"),
+    ("4111111111111111", "VISA"),
+    ("371449635398431", "AMEX"),  # wpg.md §7 (AM remote tests)
+    ("6220000000000000", "CHINAUNIONPAY"),
+    ("6362970000457013", "ELO"),
+]
+
+
+@pytest.mark.parametrize("pan,brand", REFERENCE_CARDS)
+def test_reference_cards_have_their_brand(pan, brand):
+    assert cards.brand_of(pan) == brand
+
+
+@pytest.mark.parametrize("pan", [p for p, _ in REFERENCE_CARDS if p not in {"6220000000000000", "6362970000457013"}])
+def test_reference_cards_pass_luhn(pan):
+    assert cards.luhn_ok(pan)
+
+
+@pytest.mark.parametrize("pan", ["4444444444444444", "4200000000000001", "4444333322221112", "12a4", ""])
+def test_luhn_failures(pan):
+    # opp.md §9: 4444444444444444 and 4200000000000001 are the documented Luhn-invalid cards.
+    assert not cards.luhn_ok(pan)
+
+
+def test_masking_as_access_and_paymentservice_render_it():
+    # access.md §3.2 / seed 002 sample: "4444********1111"; seed 003 obfuscatedPAN the same.
+    assert cards.mask("4444333322221111") == "4444********1111"
+    assert cards.mask("343434343434343") == "3434*******4343"
+    assert cards.bin6("4444333322221111") == "444433"  # opp.md §6 card.bin
+    assert cards.last4("4444333322221111") == "1111"  # opp.md §6 card.last4Digits
+
+
+def test_mask_text_hides_card_numbers_but_not_vendor_token_ids():
+    text = '{"card.number": "4444333322221111", "tokenId": "9902480679618049603", "id": "99444433060076481111"}'
+    masked = cards.mask_text(text)
+    assert "4444333322221111" not in masked
+    assert "4444********1111" in masked
+    assert "9902480679618049603" in masked and "99444433060076481111" in masked
+
+
+def test_catalogue_profile_uses_bin_table_then_ranges():
+    cat = Catalogue()
+    p = cat.profile("4444333322221111")
+    assert (p.brand, p.funding, p.country, p.bin, p.last4) == ("VISA", "credit", "GB", "444433", "1111")
+    # A card the table does not list still gets its brand from the ranges.
+    q = cat.profile("4532497088771651")
+    assert q.brand == "VISA" and q.country is None
