@@ -38,6 +38,13 @@ def _port(text: str) -> int:
     return value
 
 
+def _option(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sandbox", description="Token Sandbox: local payment-token API emulator")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -55,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", default=_env("SEED", None), help="make generated ids reproducible (SANDBOX_SEED)")
     s.add_argument("--journal-size", type=int, default=_env("JOURNAL_SIZE", "1000"),
                    help="journal entries kept, 0 disables the journal (SANDBOX_JOURNAL_SIZE)")
+    s.add_argument("--option", action="append", default=None, metavar="KEY=VALUE", type=_option,
+                   help="per-API switch, repeatable, e.g. access.try_lifetime_days=90 "
+                        "(SANDBOX_OPTIONS: comma-separated KEY=VALUE list)")
     s.add_argument("--admin-token", default=_env("ADMIN_TOKEN", None),
                    help="require this bearer token on /_sandbox/ (SANDBOX_ADMIN_TOKEN)")
     return parser
@@ -71,7 +81,13 @@ def config_from_args(args: argparse.Namespace) -> Config:
         seed=args.seed,
         journal_size=max(0, int(args.journal_size)),
         admin_token=args.admin_token or None,
+        options=dict(args.option if args.option is not None else _env_options()),
     )
+
+
+def _env_options() -> list[tuple[str, str]]:
+    raw = os.environ.get("SANDBOX_OPTIONS", "")
+    return [_option(item) for item in raw.split(",") if item.strip()]
 
 
 async def serve(config: Config) -> int:

@@ -20,7 +20,21 @@ class Core:
     catalogue: Catalogue = field(default_factory=Catalogue)
     credentials: Credentials = field(default_factory=Credentials)
     journal: Journal = field(default_factory=Journal)
-    options: dict = field(default_factory=dict)  # per-API switches, e.g. {"access.strict_headers": True}
+    options: dict = field(default_factory=dict)  # per-API switches from --option KEY=VALUE (strings)
+
+    def option(self, key: str, default):
+        """A per-API switch converted to the type of its default (bool, int, float or str)."""
+        raw = self.options.get(key)
+        if raw is None:
+            return default
+        if isinstance(default, bool):
+            return str(raw).lower() in ("1", "true", "yes", "on")
+        if isinstance(default, int | float):
+            try:
+                return type(default)(raw)
+            except ValueError:
+                return default
+        return raw
 
     @classmethod
     def create(cls, mode: str = "try", seed: int | str | None = None, journal_size: int = 1000) -> Core:
