@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint clean bench soak
+.PHONY: run test lint clean bench soak browsers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/sandbox serve $(ARGS)
 
-test: $(STAMP)
+# Browser tests drive Debian's chromium + chromedriver (a browser cannot be downloaded here).
+# Installed when missing and root; otherwise the browser tests skip and say why.
+browsers:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	      || echo "browsers: apt-get install chromium chromium-driver failed; browser tests will be skipped"; \
+	  else echo "browsers: chromium missing and not root; run 'apt-get install chromium chromium-driver' as root, browser tests will be skipped"; fi; }
+
+test: $(STAMP) browsers
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)

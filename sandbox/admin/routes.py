@@ -259,3 +259,6 @@ async def openapi(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     app.router.add_routes(routes)
+    from . import dashboard  # issue 7: the HTML dashboard at /_sandbox/
+
+    dashboard.setup(app)
