@@ -41,4 +41,22 @@ def create_app(config: Config | None = None, core: Core | None = None) -> web.Ap
     for api in apis:
         api.setup(app)
     admin.setup(app)
+    _scenario(app, config)
     return app
+
+
+def _scenario(app: web.Application, config: Config) -> None:
+    """`--fixtures` files (the baseline reset returns to), then `--state` on top (issue 6)."""
+    app["scenario"] = {}  # what fixture loads remember between loads (the fixture clock)
+    if config.fixtures:
+        from .scenario import load_file
+
+        for path in config.fixtures:
+            load_file(path, app["core"], app["faults"], baseline=True, keep=app["scenario"])
+    if config.state:
+        from .persistence import StateFile
+
+        state = StateFile(config.state, app["core"].store)
+        state.restore()
+        state.attach(app)
+        app["state_file"] = state

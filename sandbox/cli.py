@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--option", action="append", default=None, metavar="KEY=VALUE", type=_option,
                    help="per-API switch, repeatable, e.g. access.try_lifetime_days=90 "
                         "(SANDBOX_OPTIONS: comma-separated KEY=VALUE list)")
+    s.add_argument("--fixtures", nargs="+", action="extend", default=None, metavar="FILE",
+                   help="scenario fixture files loaded at start; reset returns to them "
+                        "(SANDBOX_FIXTURES: comma-separated paths)")
+    s.add_argument("--state", default=_env("STATE", None), metavar="FILE",
+                   help="restore state from FILE at start and keep it written there (SANDBOX_STATE)")
     s.add_argument("--admin-token", default=_env("ADMIN_TOKEN", None),
                    help="require this bearer token on /_sandbox/ (SANDBOX_ADMIN_TOKEN)")
     return parser
@@ -82,7 +87,13 @@ def config_from_args(args: argparse.Namespace) -> Config:
         journal_size=max(0, int(args.journal_size)),
         admin_token=args.admin_token or None,
         options=dict(args.option if args.option is not None else _env_options()),
+        fixtures=list(args.fixtures if args.fixtures is not None else _env_list("FIXTURES")),
+        state=args.state or None,
     )
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(f"SANDBOX_{name}", "").split(",") if item.strip()]
 
 
 def _env_options() -> list[tuple[str, str]]:

@@ -262,3 +262,7 @@ def setup(app: web.Application) -> None:
     from . import dashboard  # issue 7: the HTML dashboard at /_sandbox/
 
     dashboard.setup(app)
+    from . import faults, fixtures  # scenario control (issue 6): imported here, they import this module
+
+    faults.setup(app)
+    fixtures.setup(app)

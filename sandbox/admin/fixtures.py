@@ -1,0 +1,54 @@
+"""`POST /_sandbox/fixtures`: load a scenario fixture at run time (format: README "Scenario fixtures")."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..core.errors import FixtureError
+from ..scenario import load_text
+from ..web.body import read_body
+from .errors import AdminError, json_response
+from .openapi import op, register
+from .routes import guarded
+
+routes = web.RouteTableDef()
+
+register("/_sandbox/fixtures", post=op(
+    "Load a scenario fixture (same format as --fixtures files), sent as application/json or application/yaml",
+    params=[{"name": "baseline", "in": "query", "required": False, "schema": {"type": "boolean", "default": True},
+             "description": "true: reset returns to the state after this load; false: reset undoes it "
+                            "(a fixture for one test)"}],
+    body={"type": "object", "properties": {"version": {"type": "integer", "enum": [1]}}},
+))
+
+_YAML = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+
+
+@routes.post("/_sandbox/fixtures")
+@guarded
+async def post_fixture(request: web.Request) -> web.Response:
+    ctype = request.content_type
+    if ctype not in ("application/json", *_YAML):
+        raise AdminError(415, f"send the fixture as application/json or application/yaml, not {ctype!r}")
+    flag = request.query.get("baseline", "true").lower()
+    if flag not in ("true", "false", "1", "0"):
+        raise AdminError(400, "baseline: expected true or false")
+    raw = await read_body(request)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise AdminError(400, "the fixture is not UTF-8 text") from None
+    if not text.strip():
+        raise AdminError(400, "a fixture body is required")
+    source = request.query.get("name") or "<posted fixture>"
+    try:
+        summary = load_text(text, source, request.app["core"], request.app["faults"],
+                            baseline=flag in ("true", "1"), keep=request.app["scenario"],
+                            json_only=ctype == "application/json")
+    except FixtureError as e:
+        raise AdminError(400, str(e)) from None
+    return json_response({"loaded": summary, "baseline": flag in ("true", "1")})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_routes(routes)
