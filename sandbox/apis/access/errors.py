@@ -23,6 +23,31 @@ _NAMES = {
     503: "serviceUnavailable",
 }
 
+# Documented messages (access.md §10.2), used wherever the condition is the documented one.
+ACCESS_DENIED = "Access to the requested resource has been denied"
+NOT_FOUND = "Requested resource was not found"
+SCHEMA = "The json body provided does not match the expected schema"
+
+
+class AccessError(Exception):
+    """Raised anywhere in the adapter; the route wrapper renders it with `error_response`."""
+
+    def __init__(self, status: int, name: str, message: str, **extra) -> None:
+        super().__init__(message)
+        self.status = status
+        self.name = name
+        self.message = message
+        self.extra = extra
+
+
+def not_found() -> AccessError:
+    return AccessError(404, "resourceNotFound", NOT_FOUND)
+
+
+def invalid(violations: list[dict]) -> AccessError:
+    """400 bodyDoesNotMatchSchema listing every violation ({errorName, message, jsonPath})."""
+    return AccessError(400, "bodyDoesNotMatchSchema", SCHEMA, validationErrors=violations)
+
 
 def error_response(status: int, name: str, message: str, **extra) -> web.Response:
     body = {"errorName": name, "message": message, **extra}
@@ -30,4 +55,8 @@ def error_response(status: int, name: str, message: str, **extra) -> web.Respons
 
 
 def transport_error(request: web.Request, status: int, message: str) -> web.Response:
+    if status == 404:
+        message = "Requested endpoint was not found."
+    elif status == 405:
+        message = "Requested method is not allowed"
     return error_response(status, _NAMES.get(status, "internalErrorOccurred"), message)

@@ -1,0 +1,99 @@
+"""Access Tokens v3 bodies: the token resource exactly as seed 002 shows it, and HAL links.
+
+Hrefs are absolute on the host the client called (DESIGN §4.2); key order follows the seed's
+sample response so a diff against it reads cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from ...core.access_tokens import STR
+from ...core.cards import CardProfile, mask
+from ...core.clock import iso
+from ...core.tokens import Token
+from . import opaque
+
+# Field rels in the order of the seed's `_links`.
+FIELD_RELS = ("description", "cardHolderName", "cardExpiryDate", "billingAddress", "schemeTransactionReference")
+_FUNDING = {"credit": "credit", "debit": "debit", "prepaid": "prepaid", "charge": "charge",
+            "deferredDebit": "debit"}  # the schema allows 5-7 characters
+
+
+def base_url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+def curies(base: str) -> list[dict]:
+    return [{"href": f"{base}/rels/tokens/{{rel}}.json", "name": "tokens", "templated": True}]
+
+
+def token_href(base: str, secret: str, token: Token, field: str = "token") -> str:
+    return f"{base}/tokens/{opaque.encode(secret, token.id, field)}"
+
+
+def token_resource(
+    base: str, secret: str, token: Token, profile: CardProfile, *,
+    conflicts: dict | None = None, network_link: bool = False, full_pan: bool = False,
+) -> dict:
+    href = token_href(base, secret, token)
+    body: dict = {
+        "tokenPaymentInstrument": {"type": "card/tokenized", "href": href},
+        "tokenId": token.id,
+        "description": token.meta.get("description") or "Token Description",
+        "tokenExpiryDateTime": iso(token.expires_at),
+    }
+    if token.owner is not None:
+        body["namespace"] = token.owner
+    if token.meta.get(STR):
+        body[STR] = token.meta[STR]
+    pi: dict = {
+        "type": "card/front" if full_pan else "card/masked",
+        "cardNumber": token.pan if full_pan else mask(token.pan),
+        "cardHolderName": token.holder,
+        "cardExpiryDate": {"month": token.expiry_month, "year": token.expiry_year},
+    }
+    if token.address:
+        pi["billingAddress"] = dict(token.address)
+    pi["bin"] = profile.bin
+    pi["brand"] = profile.brand or "UNKNOWN"
+    pi["fundingType"] = _FUNDING.get(profile.funding, "unknown")
+    if profile.country:
+        pi["countryCode"] = profile.country
+    body["paymentInstrument"] = pi
+    if conflicts is not None:
+        body["conflicts"] = conflicts_body(conflicts)
+    links: dict = {"tokens:token": {"href": href}}
+    for rel in FIELD_RELS:
+        links[f"tokens:{rel}"] = {"href": token_href(base, secret, token, rel)}
+    if conflicts is not None:
+        links["tokens:conflicts"] = {"href": token_href(base, secret, token, "conflicts")}
+    if network_link:
+        links["tokens:networkToken"] = {"href": f"{base}/tokens/network"}
+    links["curies"] = curies(base)
+    body["_links"] = links
+    return body
+
+
+def conflicts_body(held: dict) -> dict:
+    """`conflicts`: only the differing request values, plus when they stop being held (§4.3)."""
+    out: dict = {"conflictsExpiryDateTime": iso(held["expiresAt"])}
+    pi: dict = {}
+    if "holder" in held:
+        pi["cardHolderName"] = held["holder"]
+    if "expiry" in held:
+        month, year = held["expiry"]
+        pi["cardExpiryDate"] = {"month": month, "year": year}
+    if "address" in held:
+        pi["billingAddress"] = held["address"]
+    if pi:
+        out["paymentInstrument"] = pi
+    if STR in held:
+        out[STR] = held[STR]
+    return out
+
+
+def json_response(body: dict, media_type: str, status: int = 200, headers: dict | None = None) -> web.Response:
+    return web.Response(status=status, body=json.dumps(body).encode(), content_type=media_type, headers=headers)

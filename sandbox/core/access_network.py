@@ -1,0 +1,93 @@
+"""Access network tokens (NPT): provisioning, lookup, cryptograms, delete (access.md §9).
+
+Records live in the tenant's JSON-able data under `accessNetwork` keyed by token reference (a
+UUID). Outcomes come from the card catalogue (`catalogue.access.network.<PAN>: {outcome: ...}`):
+`active` (default, synchronous), `pending` (asynchronous: no token until `pendingSeconds` of
+virtual time have passed) or `providerError` (the documented provider failure variant).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from .cards import luhn_ok
+from .ids import Ids
+
+KEY = "accessNetwork"
+PROVIDER_ERROR = {
+    "errorCode": "301",
+    "providerErrorCode": "403",
+    "source": "A2T Visa NPT Token Provider Service",
+    "context": "Provision Token",
+    "message": "Provision Token.Processor Error",
+}
+
+
+def records(data: dict | None) -> dict[str, dict]:
+    return (data or {}).get(KEY, {})
+
+
+def provision(data: dict, ids: Ids, pan: str, expiry: tuple[int, int], now: float, magic: dict | None,
+              source_token: str | None = None) -> dict:
+    outcome = (magic or {}).get("outcome", "active")
+    record: dict[str, Any] = {
+        "ref": ids.uuid(),
+        "firstSix": pan[:6],
+        "lastFour": pan[-4:],
+        "cardExpiry": list(expiry),
+        "par": payment_account_reference(pan),
+        "createdAt": now,
+        "outcome": outcome,
+        "readyAt": now + float((magic or {}).get("pendingSeconds", 5)) if outcome == "pending" else now,
+    }
+    if source_token:
+        record["sourceToken"] = source_token
+    if outcome != "providerError":
+        record["tokenNumber"] = _token_number(ids, pan)
+        # A network token usually outlives the card expiry by up to three years; docs are silent.
+        record["tokenExpiry"] = [expiry[0], expiry[1] + 3]
+    data.setdefault(KEY, {})[record["ref"]] = record
+    return record
+
+
+def status(record: dict, now: float) -> str:
+    if record["outcome"] == "providerError":
+        return "Provision Processor Error"
+    if now < record["readyAt"]:
+        return "Pending"
+    return "Active"
+
+
+def find(data: dict | None, ref_or_number: str) -> dict | None:
+    recs = records(data)
+    if ref_or_number in recs:
+        return recs[ref_or_number]
+    ref = ref_or_number.lower()
+    if ref in recs:
+        return recs[ref]
+    for rec in recs.values():
+        if rec.get("tokenNumber") == ref_or_number:
+            return rec
+    return None
+
+
+def delete(data: dict, record: dict) -> None:
+    data.get(KEY, {}).pop(record["ref"], None)
+
+
+def payment_account_reference(pan: str) -> str:
+    """A PAR is per card account, not per token: the same PAN always gives the same 29 characters."""
+    return str(int(hashlib.sha256(pan.encode()).hexdigest(), 16))[:29]
+
+
+def _token_number(ids: Ids, pan: str) -> str:
+    """Same first digit (so same scheme) and length as the PAN, Luhn-valid, never the PAN."""
+    while True:
+        body = pan[0] + ids.digits(len(pan) - 2)
+        for check in "0123456789":
+            if luhn_ok(body + check):
+                number = body + check
+                break
+        if number != pan:
+            return number
