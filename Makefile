@@ -30,6 +30,11 @@ browsers:
 test: $(STAMP) browsers
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# Not part of `make test`: ~10 min on 2 cores (BENCH_QUICK=1 for a ~1 min smoke run). README "Performance".
+bench: $(STAMP)
+	command -v wrk || (apt-get update && apt-get install -y wrk)
+	$(BIN)/python -m bench.run
+
 lint: $(STAMP)
 	$(BIN)/ruff check sandbox tests
 
