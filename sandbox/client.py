@@ -35,6 +35,7 @@ class SandboxClient:
         self.admin_token = admin_token
         self.timeout = timeout
         self.clock = ClockControl(self)
+        self.faults = FaultControl(self)
 
     # -- plumbing ------------------------------------------------------------------------------
     def call(self, method: str, path: str, body: Any = None, query: dict | None = None,
@@ -84,6 +85,23 @@ class SandboxClient:
     def cards(self) -> dict:
         return self.call("GET", "/_sandbox/cards")
 
+    def load(self, fixture: str | os.PathLike | dict, baseline: bool = False) -> dict:
+        """Load a scenario fixture: a file path (YAML or JSON) or a dict.
+
+        By default (baseline=False) the next reset undoes it, so one test's world does not leak
+        into the next; baseline=True makes it part of what every reset returns to.
+        """
+        if isinstance(fixture, dict):
+            body, ctype, name = json.dumps(fixture).encode(), "application/json", None
+        else:
+            path = os.fspath(fixture)
+            with open(path, "rb") as f:
+                body = f.read()
+            ctype = "application/json" if path.endswith(".json") else "application/yaml"
+            name = path
+        query = {"baseline": "true" if baseline else "false", "name": name}
+        return self.call("POST", "/_sandbox/fixtures", body, query=query, content_type=ctype)["loaded"]
+
 
 class ClockControl:
     """`sandbox.clock.advance("P30D")`, `.set(...)`, `.freeze()`; `tenant=` for one tenant's clock."""
@@ -118,6 +136,26 @@ class ClockControl:
 
     def reset(self, tenant: str | None = None) -> dict:
         return self._post({"reset": True}, tenant)
+
+
+class FaultControl:
+    """`sandbox.faults.add(api="wpg", action="temporary-failure", times=2)`, `.list()`, `.clear()`."""
+
+    def __init__(self, client: SandboxClient) -> None:
+        self._client = client
+
+    def add(self, rule: dict | None = None, **fields: Any) -> dict:
+        """Add one rule (a dict, or keyword fields); returns it with its id."""
+        return self._client.call("POST", "/_sandbox/faults", {**(rule or {}), **fields})["rules"][0]
+
+    def list(self) -> list[dict]:
+        return self._client.call("GET", "/_sandbox/faults")["rules"]
+
+    def remove(self, rule_id: str) -> None:
+        self._client.call("DELETE", f"/_sandbox/faults/{urllib.parse.quote(rule_id, safe='')}")
+
+    def clear(self) -> None:
+        self._client.call("DELETE", "/_sandbox/faults")
 
 
 class SandboxProcess:
