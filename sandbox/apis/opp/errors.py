@@ -50,3 +50,29 @@ def transport_error(request: web.Request, status: int, message: str) -> web.Resp
     if status == 413:
         body["result"]["parameterErrors"] = [{"name": "body", "value": None, "message": message}]
     return json_response(status, body)
+
+
+class OppFailure(Exception):
+    """A request answered with a non-success result code (validation, card, token, reference).
+
+    `fields` are extra top-level keys (`id`, `card`, ...) and `errors` the parameterErrors.
+    """
+
+    def __init__(self, code: str, status: int = 400, description: str | None = None,
+                 errors: list[dict] | None = None, headers: dict | None = None, **fields) -> None:
+        super().__init__(code)
+        self.code = code
+        self.status = status
+        self.description = description
+        self.errors = errors
+        self.headers = headers
+        self.fields = fields
+
+
+def failure_response(failure: OppFailure, ndc: str, now: float) -> web.Response:
+    from ...core.opp_results import describe
+
+    body = envelope(failure.code, failure.description or describe(failure.code), ndc, now, **failure.fields)
+    if failure.errors:
+        body["result"]["parameterErrors"] = failure.errors
+    return json_response(failure.status, body, failure.headers)
