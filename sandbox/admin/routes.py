@@ -266,3 +266,7 @@ def setup(app: web.Application) -> None:
 
     faults.setup(app)
     fixtures.setup(app)
+    from . import keys, notifications  # paymentService (issue 5): detokenisation keys, notifications
+
+    keys.setup(app)
+    notifications.setup(app)

@@ -1,0 +1,67 @@
+"""`PUT|DELETE /_sandbox/tenants/{tenant}/keys`: a merchant's RSA public key for detokenisation
+(DESIGN §4.3; seed 003 "Detokenise"). Stored in the tenant's state (`data.keys`)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..core.detokenise import DEFAULT_PADDING, PADDINGS, InvalidKey, check_key
+from ..core.store import valid_tenant_id
+from .errors import AdminError, json_response
+from .openapi import op, register
+from .routes import core_of, guarded, json_body
+
+routes = web.RouteTableDef()
+PATH = "/_sandbox/tenants/{tenant}/keys"
+
+_PARAM = [{"name": "tenant", "in": "path", "required": True, "schema": {"type": "string"},
+           "description": "Tenant id, e.g. `wpg:MYMERCHANT`"}]
+register(PATH,
+         put=op("Register the merchant's RSA-2048 public key used to encrypt detokenised PANs", params=_PARAM,
+                body={"type": "object", "required": ["public_key"],
+                      "properties": {"public_key": {"type": "string", "description": "PEM SubjectPublicKeyInfo"},
+                                     "padding": {"type": "string", "enum": list(PADDINGS),
+                                                 "default": DEFAULT_PADDING}}}),
+         delete=op("Remove the registered key (detokenisation then fails)", params=_PARAM))
+
+
+def _tenant(request: web.Request) -> str:
+    tid = request.match_info["tenant"]
+    if not valid_tenant_id(tid):
+        raise AdminError(400, f"tenant {tid!r} is not a tenant id: expected <access|opp|wpg>:<name>")
+    return tid
+
+
+@routes.put(PATH)
+@guarded
+async def put_key(request: web.Request) -> web.Response:
+    tid = _tenant(request)
+    body = await json_body(request)
+    unknown = set(body) - {"public_key", "padding"}
+    if unknown:
+        raise AdminError(400, f"unknown field {sorted(unknown)[0]!r} (public_key, padding)")
+    pem = body.get("public_key")
+    if not isinstance(pem, str) or not pem.strip():
+        raise AdminError(400, "public_key: a PEM public key string is required")
+    try:
+        key = check_key(pem, body.get("padding") or DEFAULT_PADDING)
+    except InvalidKey as e:
+        raise AdminError(400, str(e)) from None
+    core_of(request).store.tenant(tid).data["keys"] = key
+    return json_response({"tenant": tid, "padding": key["padding"], "bits": 2048})
+
+
+@routes.delete(PATH)
+@guarded
+async def delete_key(request: web.Request) -> web.Response:
+    tid = _tenant(request)
+    store = core_of(request).store
+    removed = False
+    if store.peek(tid) is not None and "keys" in store.peek(tid).data:
+        store.tenant(tid).data.pop("keys")
+        removed = True
+    return json_response({"tenant": tid, "removed": removed})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_routes(routes)

@@ -1,0 +1,90 @@
+"""Delivering order notifications: POST text/xml to the merchant's URL in the background.
+
+A 200 answer containing `[OK]` acknowledges (wpg.md §6.1: the check is a substring match in
+practice); anything else, or no answer, is retried on the tenant's virtual clock (the schedule is
+in core/notifications.py), so a test can advance the clock to see the retry at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
+
+from ...core import Core, notifications
+
+log = logging.getLogger("sandbox.wpg.notify")
+POLL_SECONDS = 0.2  # how often due retries are looked for (real time)
+TIMEOUT = ClientTimeout(total=10)
+
+
+class Notifier:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.pending: set[str] = set()
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+        self._session: ClientSession | None = None
+
+    def wake(self, tid: str) -> None:
+        self.pending.add(tid)
+        if self._wake is not None:
+            self._wake.set()
+
+    async def start(self, app: web.Application) -> None:
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self, app: web.Application) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._session is not None:
+            await self._session.close()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            self._wake.clear()
+            try:
+                await self._deliver_due()
+            except Exception:  # never let one bad delivery stop the loop
+                log.exception("notification delivery failed")
+
+    async def _deliver_due(self) -> None:
+        store = self.core.store
+        jobs = []
+        for tid in list(self.pending):
+            tenant = store.peek(tid)
+            if not any(n["status"] == "pending" for n in notifications.outbox(tenant)):
+                self.pending.discard(tid)
+                continue
+            jobs += [self._deliver(tid, n) for n in notifications.due(tenant, store.now(tid))]
+        if jobs:
+            await asyncio.gather(*jobs)
+
+    async def _deliver(self, tid: str, note: dict) -> None:
+        if self._session is None:
+            self._session = ClientSession(timeout=TIMEOUT)
+        status, acknowledged, error = None, False, None
+        try:
+            async with self._session.post(note["url"], data=note["body"].encode(),
+                                          headers={"Content-Type": "text/xml; charset=UTF-8"}) as resp:
+                status = resp.status
+                text = await resp.text(errors="replace")
+                acknowledged = status == 200 and "[OK]" in text
+        except (ClientError, TimeoutError, OSError, ValueError) as e:
+            error = f"{type(e).__name__}: {e}"
+        store = self.core.store
+        tenant = store.peek(tid)
+        if tenant is None or not any(n is note for n in notifications.outbox(tenant)):
+            return  # reset while in flight
+        notifications.record_attempt(note, store.now(tid), status=status, acknowledged=acknowledged, error=error)
+        store.tenant(tid)
+        self.core.journal.record("notification", api="wpg", tenant=tid, operation="orderStatusEvent",
+                                 detail=f"{note['id']} {note['event']} -> {note['url']}: "
+                                        f"{'acknowledged' if acknowledged else error or status}")

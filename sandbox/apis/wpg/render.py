@@ -1,0 +1,156 @@
+"""paymentService replies, built as strings in the vendor DTD's element order (wpg.md §2, §4).
+
+String building rather than an lxml tree: it is several times faster for these small replies and
+the order of every child is visible here. Free text (cardholder name, reasons, errors) goes in
+CDATA, as the vendor does; everything else is escaped.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from xml.sax.saxutils import escape, quoteattr
+
+from ...core.cards import CardProfile
+from ...core.payments import Payment
+from ...core.tokens import Token
+from .errors import DOCTYPE, cdata
+
+# Canonical brand -> paymentService cardBrand / paymentMethod prefix (wpg.md §4.1).
+BRANDS = {"MASTERCARD": "ECMC", "CARTEBANCAIRE": "CB"}
+
+
+def wpg_brand(brand: str | None) -> str:
+    return BRANDS.get(brand or "", brand or "CARD")
+
+
+def sub_brand(profile: CardProfile) -> str:
+    sub = profile.sub_brand or wpg_brand(profile.brand)
+    return "ECMC" + sub[len("MASTERCARD"):] if sub.startswith("MASTERCARD") else sub
+
+
+def el(name: str, value: str | None) -> str:
+    return "" if value is None else f"<{name}>{escape(value)}</{name}>"
+
+
+def full_date(ts: float) -> str:
+    d = datetime.fromtimestamp(ts, UTC)
+    return (f'<date dayOfMonth="{d.day}" month="{d.month:02d}" year="{d.year}" '
+            f'hour="{d.hour:02d}" minute="{d.minute:02d}" second="{d.second:02d}"/>')
+
+
+def day_date(ts: float) -> str:
+    d = datetime.fromtimestamp(ts, UTC)
+    return f'<date dayOfMonth="{d.day}" month="{d.month:02d}" year="{d.year}"/>'
+
+
+def expiry_date(month: int | None, year: int | None) -> str:
+    if month is None:
+        return ""
+    return f'<expiryDate><date month="{month:02d}" year="{year}"/></expiryDate>'
+
+
+def address(addr: dict | None) -> str:
+    if not addr:
+        return ""
+    # Our DTD only admits these fields, in this order, which is also the vendor's order.
+    inner = "".join(el(k, v) for k, v in addr.items())
+    return f"<cardAddress><address>{inner}</address></cardAddress>"
+
+
+def derived(profile: CardProfile, country: str) -> str:
+    co = el("cardCoBrand", profile.co_brand)
+    return (f"<derived><cardBrand>{wpg_brand(profile.brand)}</cardBrand><cardSubBrand>{sub_brand(profile)}"
+            f"</cardSubBrand>{co}<issuerCountryCode>{country}</issuerCountryCode>"
+            f"<obfuscatedPAN>{profile.masked}</obfuscatedPAN><bin>{profile.bin}</bin></derived>")
+
+
+def token(t: Token, profile: CardProfile, *, country: str, event: str | None = None,
+          outer_reference: str | None = None, outer_reason: str | None = None,
+          encrypted_pan: str | None = None, scheme_id: str | None = None) -> str:
+    """`<token>`: outer reference/reason echo this request, inner ones are from creation (seed 003)."""
+    shopper = el("authenticatedShopperID", t.owner) if t.meta.get("scope", "shopper") == "shopper" else ""
+    outer = el("tokenEventReference", outer_reference) + (
+        f"<tokenReason>{cdata(outer_reason)}</tokenReason>" if outer_reason else "")
+    attr = f' tokenEvent="{event}"' if event else ""
+    inner_ref = el("tokenEventReference", t.meta.get("eventReference"))
+    holder = f"<cardHolderName>{cdata(t.holder)}</cardHolderName>" if t.holder else ""
+    pan = f"<encryptedPAN>{cdata(encrypted_pan)}</encryptedPAN>" if encrypted_pan else ""
+    scheme = (f"<schemeResponse><transactionIdentifier>{escape(scheme_id)}</transactionIdentifier></schemeResponse>"
+              if scheme_id else "")
+    return (
+        f"<token>{shopper}{outer}<tokenDetails{attr}><paymentTokenID>{t.id}</paymentTokenID>"
+        f"<paymentTokenExpiry>{full_date(t.expires_at)}</paymentTokenExpiry>{inner_ref}"
+        f"<tokenReason>{cdata(t.meta.get('reason') or '')}</tokenReason></tokenDetails>"
+        f"<paymentInstrument><cardDetails>{expiry_date(t.expiry_month, t.expiry_year)}{holder}"
+        f"{address(t.address)}{derived(profile, country)}{pan}</cardDetails></paymentInstrument>{scheme}</token>"
+    )
+
+
+def token_error(t: Token, code: int, message: str) -> str:
+    """`<token>` carrying its own error (DTD: token (authenticatedShopperID?, ..., error))."""
+    shopper = el("authenticatedShopperID", t.owner) if t.meta.get("scope", "shopper") == "shopper" else ""
+    return f'<token>{shopper}<error code="{code}">{cdata(message)}</error></token>'
+
+
+def amount(value: int, currency: str, exponent: int, credit: bool = True) -> str:
+    dc = ' debitCreditIndicator="credit"' if credit else ""
+    return f'<amount value="{value}" currencyCode="{escape(currency)}" exponent="{exponent}"{dc}/>'
+
+
+BALANCE = {"AUTHORISED": "IN_PROCESS_AUTHORISED", "CAPTURED": "IN_PROCESS_CAPTURED",
+           "SENT_FOR_REFUND": "IN_PROCESS_CAPTURED"}
+
+
+def payment(p: Payment, last_event: str) -> str:
+    m = p.meta
+    exp = int(m.get("exponent", 2))
+    masked = m["masked"]
+    card_type = "debitcard" if m.get("funding") == "debit" else "creditcard"
+    auth = f'<AuthorisationId id="{m["authorisationId"]}"/>' if m.get("authorisationId") else ""
+    iso = (f'<ISO8583ReturnCode code="{m["isoCode"]}" description={quoteattr(m.get("isoDescription") or "")}/>'
+           if m.get("isoCode") is not None else "")
+    holder = f"<cardHolderName>{cdata(m['holder'])}</cardHolderName>" if m.get("holder") else ""
+    balance = ""
+    if last_event in BALANCE:
+        left = p.amount if last_event == "AUTHORISED" else p.captured - p.refunded
+        balance = f'<balance accountType="{BALANCE[last_event]}">{amount(left, p.currency, exp)}</balance>'
+    scheme = (f"<schemeResponse><transactionIdentifier>{escape(m['schemeId'])}</transactionIdentifier>"
+              "</schemeResponse>" if m.get("schemeId") else "")
+    return (
+        f"<payment><paymentMethod>{m['paymentMethod']}</paymentMethod>"
+        f'<paymentMethodDetail><card number="{masked}" type="{card_type}">'
+        f"{expiry_date(m.get('expiryMonth'), m.get('expiryYear'))}</card></paymentMethodDetail>"
+        f"{amount(p.amount, p.currency, exp)}<lastEvent>{last_event}</lastEvent>{auth}{iso}"
+        f'<CVCResultCode description="{m.get("cvcResult", "NOT SENT TO ACQUIRER")}"/>'
+        f'<AVSResultCode description="{m.get("avsResult", "NOT SENT TO ACQUIRER")}"/>'
+        f"{holder}<issuerCountryCode>{m.get('country', 'N/A')}</issuerCountryCode>{balance}"
+        f"<cardNumber>{masked}</cardNumber><riskScore value=\"1\"/>{scheme}</payment>"
+    )
+
+
+def order_status(order_code: str, inner: str) -> str:
+    return f"<orderStatus orderCode={quoteattr(order_code)}>{inner}</orderStatus>"
+
+
+def order_error(order_code: str, code: int, message: str) -> str:
+    return order_status(order_code, f'<error code="{code}">{cdata(message)}</error>')
+
+
+def ok(inner: str) -> str:
+    return f"<ok>{inner}</ok>"
+
+
+def notification(merchant_code: str, order_code: str, payment_xml: str, token_xml: str, last_event: str,
+                 p: Payment, now: float) -> str:
+    """`paymentService/notify/orderStatusEvent` (wpg.md §6.2)."""
+    exp = int(p.meta.get("exponent", 2))
+    account = {"AUTHORISED": "IN_PROCESS_AUTHORISED", "CAPTURED": "IN_PROCESS_CAPTURED",
+               "SENT_FOR_REFUND": "IN_PROCESS_CAPTURED"}.get(last_event)
+    tx = f'<accountTx accountType="{account}" batchId="1">{amount(p.amount, p.currency, exp)}</accountTx>' if account else ""
+    body = (
+        f'<paymentService version="1.4" merchantCode={quoteattr(merchant_code)}><notify>'
+        f"<orderStatusEvent orderCode={quoteattr(order_code)}>{payment_xml}{token_xml}"
+        f'<journal journalType="{last_event}"><bookingDate>{day_date(now)}</bookingDate>{tx}</journal>'
+        f"</orderStatusEvent></notify></paymentService>"
+    )
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + DOCTYPE + "\n" + body

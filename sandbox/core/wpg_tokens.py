@@ -1,0 +1,170 @@
+"""paymentService token life cycle: shopper and merchant tokens (wpg.md §3, §4; seed 003).
+
+Shopper tokens belong to an `authenticatedShopperID` (at most 16 each); merchant tokens belong to
+no shopper (`Token.owner` None). Creating compares expiry date, cardholder name and card address
+with the stored token for the same owner and PAN: NEW / MATCH / CONFLICT, the existing id and
+unchanged data on MATCH and CONFLICT (seed 003 reference table). Every function validates with
+a read-only tenant (or None) first and raises before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .errors import DomainError, OwnerFull, TokenNotFound
+from .store import Store, Tenant
+from .tokens import Outcome, Token, check_update_allowed, record_update, tokenize
+
+SHOPPER_CAP = 16  # tokens per authenticatedShopperID (wpg.md §3.1)
+UPDATE_LIMIT, UPDATE_WINDOW_DAYS = 10, 30  # seed 003 "Update tokens"
+REASON_MAX = 255  # longer reasons are truncated, not rejected (wpg.md §3.3)
+DAY = 86400.0
+LIFETIME = {"try": 7 * DAY, "live": 4 * 365.25 * DAY}  # wpg.md §3.3: 7 days in test, 4 years live
+MAX_LIFETIME = 4 * 366 * DAY
+COMPARED = ("expiry", "holder", "address")  # seed 003: expiryDate, cardHolderName, cardAddress
+
+
+class TokenRuleError(DomainError):
+    """A request-level token rule (the adapter answers with its code and text)."""
+
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(text)
+        self.code = code
+        self.text = text
+
+
+@dataclass(slots=True)
+class Card:
+    pan: str | None
+    expiry_month: int | None
+    expiry_year: int | None
+    holder: str | None
+    address: dict | None
+
+
+@dataclass(slots=True)
+class CreateRequest:
+    scope: str  # shopper | merchant
+    shopper: str | None
+    card: Card
+    event_reference: str | None  # the current request's ("outer") values
+    reason: str | None
+    expires_at: float | None  # paymentTokenExpiry override
+    order_code: str | None  # None: created without payment
+
+
+def day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
+
+def owner_of(scope: str, shopper: str | None) -> str | None:
+    return shopper if scope == "shopper" else None
+
+
+def create(store: Store, tid: str, req: CreateRequest, *, mode: str, new_id: Callable[[str], str]) -> tuple[Outcome, Token]:
+    """paymentTokenCreate / order + createToken. Raises OwnerFull before writing anything."""
+    now = store.now(tid)
+    owner = owner_of(req.scope, req.shopper)
+    card = req.card
+    if req.expires_at is not None and not (now < req.expires_at <= now + MAX_LIFETIME):
+        raise TokenRuleError(2, "paymentTokenExpiry must be in the future and at most four years away")
+    peek = store.peek(tid)
+    existing = peek.tokens.find(owner, card.pan) if peek else None
+    if existing is not None and existing.expired(now):
+        existing = None
+    if existing is None and owner is not None and peek is not None:
+        live = [t for t in peek.tokens.of_owner(owner) if not t.expired(now)]
+        if len(live) >= SHOPPER_CAP:
+            raise OwnerFull(owner, SHOPPER_CAP)
+    tenant = store.tenant(tid)
+    if req.order_code:
+        default_reason = f"Created during order: {req.order_code}"  # "includes the orderCode" (seed 003)
+    else:
+        default_reason = f"Created token without payment on {day(now)}"  # AM fixture (wpg.md §3.3)
+
+    def new_token() -> Token:
+        return Token(
+            id=new_id(card.pan),
+            owner=owner,
+            pan=card.pan,
+            expiry_month=card.expiry_month,
+            expiry_year=card.expiry_year,
+            holder=card.holder,
+            address=card.address,
+            created_at=now,
+            expires_at=req.expires_at or now + LIFETIME.get(mode, LIFETIME["try"]),
+            last_used_at=now,
+            meta={
+                "scope": req.scope,
+                "eventReference": req.event_reference,
+                "reason": (req.reason or default_reason)[:REASON_MAX],
+                "seq": next_seq(tenant),
+            },
+        )
+
+    requested = {"expiry": (card.expiry_month, card.expiry_year), "holder": card.holder, "address": card.address}
+    if card.expiry_month is None:
+        requested["expiry"] = None
+    outcome, token, _ = tokenize(tenant.tokens, owner=owner, pan=card.pan, requested=requested, compare=COMPARED,
+                                 now=now, cap=SHOPPER_CAP, new_token=new_token)
+    return outcome, token
+
+
+def next_seq(tenant: Tenant) -> int:
+    """A per-tenant counter that orders "last used" when the virtual clock is frozen."""
+    wpg = tenant.data.setdefault("wpg", {})
+    wpg["seq"] = wpg.get("seq", 0) + 1
+    return wpg["seq"]
+
+
+def find(tenant: Tenant | None, scope: str, shopper: str | None, token_id: str, now: float) -> Token:
+    """The live token with this id in this scope (and for this shopper), else TokenNotFound."""
+    token = tenant.tokens.get(token_id) if tenant else None
+    if (
+        token is None
+        or token.expired(now)
+        or token.meta.get("scope", "shopper") != scope
+        or (scope == "shopper" and token.owner != shopper)
+    ):
+        raise TokenNotFound(token_id)
+    return token
+
+
+def shopper_tokens(tenant: Tenant | None, shopper: str, now: float) -> list[Token]:
+    """Up to 16 live shopper tokens, most recently used first (seed 003 "Shopper token retrieval")."""
+    if tenant is None:
+        return []
+    live = [t for t in tenant.tokens.of_owner(shopper)
+            if not t.expired(now) and t.meta.get("scope", "shopper") == "shopper"]
+    live.sort(key=lambda t: (t.last_used_at, t.meta.get("seq", 0)), reverse=True)
+    return live[:SHOPPER_CAP]
+
+
+def mark_used(tenant: Tenant, token: Token, now: float) -> None:
+    token.last_used_at = now
+    token.meta["seq"] = next_seq(tenant)
+
+
+def update(store: Store, tid: str, scope: str, shopper: str | None, token_id: str, card: Card) -> Token:
+    """paymentTokenUpdate: expiry and holder kept when absent, cardAddress replaced or removed."""
+    now = store.now(tid)
+    token = find(store.peek(tid), scope, shopper, token_id, now)
+    if card.pan is not None and card.pan != token.pan:
+        raise TokenRuleError(2, "The card number of a token cannot be updated: create a new token")
+    check_update_allowed(token, now, UPDATE_LIMIT, UPDATE_WINDOW_DAYS)
+    store.tenant(tid)  # marks the tenant changed
+    if card.expiry_month is not None:
+        token.expiry_month, token.expiry_year = card.expiry_month, card.expiry_year
+    if card.holder is not None:
+        token.holder = card.holder
+    token.address = card.address  # "Anything not included within this will be removed" (seed 003)
+    record_update(token, now, UPDATE_WINDOW_DAYS)
+    return token
+
+
+def delete(store: Store, tid: str, scope: str, shopper: str | None, token_id: str) -> Token:
+    token = find(store.peek(tid), scope, shopper, token_id, store.now(tid))
+    store.tenant(tid).tokens.remove(token.id)
+    return token

@@ -1,0 +1,100 @@
+"""paymentService test helpers: send XML, parse the reply, and check every reply against the
+vendor DTD (../shared/reference/paymentService_v1.dtd) when it is present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+PATH = "/jsp/merchant/xml/paymentService.jsp"
+VENDOR_DTD = Path(__file__).resolve().parents[3] / "shared" / "reference" / "paymentService_v1.dtd"
+HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE paymentService PUBLIC "-//WorldPay//DTD WorldPay '
+        'PaymentService v1//EN" "http://dtd.worldpay.com/paymentService_v1.dtd">\n')
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+_dtd: list = []
+
+
+def vendor_dtd():
+    if not _dtd:
+        _dtd.append(etree.DTD(str(VENDOR_DTD)) if VENDOR_DTD.exists() else None)
+    return _dtd[0]
+
+
+def doc(inner: str, merchant: str = "MYMERCHANT", version: str = "1.4") -> str:
+    return f'{HEAD}<paymentService version="{version}" merchantCode="{merchant}">{inner}</paymentService>'
+
+
+class Wpg:
+    def __init__(self, http) -> None:
+        self.http = http
+
+    def raw(self, body, user="MYMERCHANT", password="xmlpass", content_type="text/xml; charset=UTF-8"):
+        if isinstance(body, str):
+            body = body.encode()
+        return self.http.post(PATH, data=body, auth=(user, password) if user else None,
+                              headers={"Content-Type": content_type})
+
+    def send(self, body, **kw):
+        """POST a document; returns the reply root, checked against the vendor DTD."""
+        r = self.raw(body, **kw)
+        assert r.status_code == 200, r.text
+        root = etree.fromstring(r.content, _PARSER)
+        dtd = vendor_dtd()
+        if dtd is not None:
+            assert dtd.validate(root), f"{dtd.error_log.filter_from_errors()}\n{r.text}"
+        return root
+
+    def op(self, inner: str, merchant: str = "MYMERCHANT", **kw):
+        return self.send(doc(inner, merchant), user=kw.pop("user", merchant), **kw)
+
+    def create(self, shopper="shopper1", pan="4444333322221111", holder="J.Shopper", month="06", year="2031",
+               scope=None, ref=None, reason=None, address="", merchant="MYMERCHANT"):
+        ct_attr = f' tokenScope="{scope}"' if scope else ""
+        inner = (f"<tokenEventReference>{ref}</tokenEventReference>" if ref else "") + (
+            f"<tokenReason>{reason}</tokenReason>" if reason else "")
+        sid = f"<authenticatedShopperID>{shopper}</authenticatedShopperID>" if shopper else ""
+        hold = f"<cardHolderName>{holder}</cardHolderName>" if holder else ""
+        return self.op(
+            f"<submit><paymentTokenCreate>{sid}<createToken{ct_attr}>{inner}</createToken>"
+            f"<paymentInstrument><cardDetails><cardNumber>{pan}</cardNumber>"
+            f'<expiryDate><date month="{month}" year="{year}"/></expiryDate>{hold}{address}'
+            f"</cardDetails></paymentInstrument></paymentTokenCreate></submit>", merchant=merchant)
+
+    def inquire(self, token_id, shopper="shopper1", scope="shopper", extra="", merchant="MYMERCHANT"):
+        sid = f"<authenticatedShopperID>{shopper}</authenticatedShopperID>" if shopper else ""
+        return self.op(f'<inquiry><paymentTokenInquiry tokenScope="{scope}"{extra}>{sid}'
+                       f"<paymentTokenID>{token_id}</paymentTokenID></paymentTokenInquiry></inquiry>",
+                       merchant=merchant)
+
+    def order(self, code, method, shopper=None, create="", amount=1000, merchant="MYMERCHANT"):
+        shop = f"<shopper><authenticatedShopperID>{shopper}</authenticatedShopperID></shopper>" if shopper else ""
+        return self.op(
+            f'<submit><order orderCode="{code}"><description>Test</description>'
+            f'<amount value="{amount}" currencyCode="GBP" exponent="2"/><paymentDetails>{method}</paymentDetails>'
+            f"{shop}{create}</order></submit>", merchant=merchant)
+
+
+def card_ssl(pan="4444333322221111", holder="AUTHORISED", month="06", year="2031"):
+    return (f"<CARD-SSL><cardNumber>{pan}</cardNumber><expiryDate><date month=\"{month}\" year=\"{year}\"/>"
+            f"</expiryDate><cardHolderName>{holder}</cardHolderName><cvc>123</cvc></CARD-SSL>")
+
+
+def token_ssl(token_id, scope="shopper", override=""):
+    inst = f"<paymentInstrument><cardDetails>{override}</cardDetails></paymentInstrument>" if override else ""
+    return f'<TOKEN-SSL tokenScope="{scope}"><paymentTokenID>{token_id}</paymentTokenID>{inst}</TOKEN-SSL>'
+
+
+def token_id(root) -> str:
+    return root.findtext(".//tokenDetails/paymentTokenID")
+
+
+def error_of(root):
+    e = root.find(".//error")
+    return (e.get("code"), (e.text or "").strip()) if e is not None else None
+
+
+@pytest.fixture
+def wpg(http):
+    return Wpg(http)
