@@ -54,3 +54,16 @@ def test_npt_not_enabled_is_403(start_sandbox):
     with session(proc.url) as api:
         r = api.post("/tokens/network", json=card(year=2050))
         assert (r.status_code, r.json()["errorName"]) == (403, "nptConfigurationError")
+
+
+def test_magic_cards_pending_and_provider_error(api, sandbox):
+    """access.md §9: asynchronous (no tokenPaymentInstrument until ready) and provider-error
+    variants, driven by the `catalogue.access.network` magic cards in fixtures/default.yaml."""
+    r = api.post("/tokens/network", json=card("4000000000000010", year=2050)).json()
+    assert "tokenPaymentInstrument" not in r
+    lookup = path_of(r["_links"]["tokens:networkTokenLookup"]["href"])
+    assert api.get(lookup).json()["tokenPaymentInstrument"]["status"] == "Pending"
+    sandbox.clock.advance("PT61S")
+    assert api.get(lookup).json()["tokenPaymentInstrument"]["status"] == "Active"
+    r = api.post("/tokens/network", json=card("4000000000000028", year=2050)).json()
+    assert "tokenPaymentInstrument" not in r and r["provisioningErrors"][0]["errorCode"] == "301"
