@@ -111,4 +111,7 @@ def _static(name: str, content_type: str) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
+    from . import examples  # the example merchant pages sit beside the dashboard
+
     app.router.add_routes(routes)
+    examples.setup(app)

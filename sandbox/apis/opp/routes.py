@@ -9,7 +9,7 @@ from aiohttp import web
 
 from ...core import registrations
 from ...core.opp_results import DESCRIPTIONS, INTEGRATOR_TEST_OK, success_code
-from . import checkouts
+from . import checkouts, widget
 from .backoffice import complete_challenge, find_transaction, locate_pending, reference
 from .context import Ctx, opp_handler
 from .errors import envelope, json_response
@@ -146,3 +146,4 @@ async def challenge(request: web.Request, ctx: None) -> web.StreamResponse:
 def setup(app: web.Application) -> None:
     app.router.add_routes(routes)
     app.router.add_routes(checkouts.routes)
+    widget.setup(app)  # issue 7: GET /v1/paymentWidgets.js

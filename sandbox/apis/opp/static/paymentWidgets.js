@@ -253,7 +253,7 @@
     var target = form.getAttribute("action") || reply.shopperResultUrl;
     if (!target) { message(form, "No shopperResultUrl: set the form's action."); return; }
     var url = new URL(target, location.href);
-    url.searchParams.set("id", reply.id);
+    url.searchParams.set("id", checkoutId);  // the checkout's id, not the transaction's (reply.id)
     url.searchParams.set("resourcePath", reply.resourcePath);
     location.assign(url.toString());
   }
@@ -288,7 +288,15 @@
     form.appendChild(container);
   }
 
+  // The widget's own look, added once ahead of the merchant's styles so those can override it.
+  function addStyles() {
+    if (document.querySelector("link[data-wpwl-styles]")) return;
+    var link = el("link", { rel: "stylesheet", href: src.origin + "/v1/paymentWidgets.css", "data-wpwl-styles": "" }, []);
+    document.head.insertBefore(link, document.head.firstChild);
+  }
+
   function start() {
+    addStyles();
     var forms = Array.prototype.slice.call(document.querySelectorAll("form.paymentWidgets"));
     fetch(base + "/widget", { headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
