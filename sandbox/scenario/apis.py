@@ -27,8 +27,10 @@ STATUSES = (AUTHORISED, CAPTURED, REFUNDED, CANCELLED, REFUSED, ERROR, PENDING)
 class Ctx:
     """What every builder needs: the fixture's now, the filler, ids and the mode."""
 
-    def __init__(self, now: float, fill: Filler, ids: Ids, mode: str, option: Callable) -> None:
+    def __init__(self, now: float, fill: Filler, ids: Ids, mode: str, option: Callable,
+                 profile: Callable | None = None) -> None:
         self.now, self.fill, self.ids, self.mode, self.option = now, fill, ids, mode, option
+        self.profile = profile  # catalogue.profile(pan): brand, funding, country, masked
 
 
 def _pan(f: Fields, key: str, ctx: Ctx) -> str:
@@ -173,11 +175,12 @@ def wpg_token(f: Fields, ctx: Ctx, seq: Callable[[], int]) -> Token:
 
 # -- payments (OPP payments, paymentService orders) ----------------------------------------------
 PAYMENT = {"id", "orderCode", "amount", "currency", "currencyCode", "exponent", "status", "lastEvent",
-           "paymentType", "registrationId", "paymentTokenID", "captured", "refunded", "createdAt", "meta"}
+           "paymentType", "registrationId", "paymentTokenID", "captured", "refunded", "createdAt", "meta",
+           "cardNumber", "cardHolderName"}
 OPP_TYPES = {"PA": AUTHORISED, "DB": CAPTURED}
 
 
-def payment(f: Fields, ctx: Ctx, api: str) -> Payment:
+def payment(f: Fields, ctx: Ctx, api: str, tokens: dict[str, dict]) -> Payment:
     key = "orderCode" if api == "wpg" else "id"
     other = "id" if api == "wpg" else "orderCode"
     if f.has(other):
@@ -200,6 +203,10 @@ def payment(f: Fields, ctx: Ctx, api: str) -> Payment:
                     "more than the amount (captured <= amount, refunded <= captured)")
     meta: dict = {"exponent": exponent} if api == "wpg" else {"paymentType": f.text("paymentType", "DB")}
     meta.update(f.mapping("meta") or {})
+    if api == "wpg":
+        meta = {**_wpg_card(f, ctx, tokens.get(f.text("paymentTokenID") or "")), **meta}
+    if api == "opp" and "view" not in meta:
+        meta["view"] = _opp_view(pid, amount, currency.upper(), meta["paymentType"], f, ctx)
     return Payment(
         id=pid, amount=amount, currency=currency.upper(), status=status,
         created_at=f.time("createdAt", ctx.now, ctx.now),
@@ -224,3 +231,29 @@ def _amount(f: Fields, exponent: int) -> int:
     if minor != minor.to_integral_value() or minor < 0:
         raise f.err("amount", f"{value!r} has more decimals than the currency exponent {exponent}")
     return int(minor)
+
+
+def _opp_view(pid: str, amount: int, currency: str, ptype: str, f: Fields, ctx: Ctx) -> dict:
+    """The stored OPP reply (`GET /v1/payments/{id}` answers it, like the adapter's own)."""
+    from ..apis.opp.errors import envelope
+
+    code, text = (("000.000.000", "Transaction succeeded") if ctx.mode == "live" else
+                  ("000.100.110", "Request successfully processed in 'Merchant in Integrator Test Mode'"))
+    body = {"id": pid, "paymentType": ptype, "amount": f"{amount / 100:.2f}", "currency": currency}
+    if f.has("registrationId"):
+        body["registrationId"] = f.text("registrationId")
+    return envelope(code, text, ctx.fill.hex(32).upper() + ".uat01-vm-tx03", ctx.now, **body)
+
+
+def _wpg_card(f: Fields, ctx: Ctx, token: dict | None) -> dict:
+    """The card facts a paymentService order reply shows (keys of apis/wpg/orders.py)."""
+    from ..apis.wpg.render import wpg_brand
+
+    pan = token["pan"] if token else _pan(f, "cardNumber", ctx)
+    profile = ctx.profile(pan)
+    month, year = (token["expiryMonth"], token["expiryYear"]) if token else ctx.fill.expiry(ctx.now)
+    return {"paymentMethod": wpg_brand(profile.brand) + "-SSL", "masked": profile.masked,
+            "funding": profile.funding, "expiryMonth": month, "expiryYear": year,
+            "holder": f.text("cardHolderName") or (token or {}).get("holder") or ctx.fill.holder(),
+            "country": (profile.country or "N/A") if ctx.mode == "live" else "N/A",
+            "shopper": (token or {}).get("owner")}

@@ -1,7 +1,7 @@
 """Load a scenario fixture: validate the whole file first, then apply it in one step.
 
-A file that has any mistake changes nothing (FixtureError names file, line and key). Tenants a
-fixture names are replaced as a whole; others are left alone. With `baseline=True` (start-up
+A file that has any mistake changes nothing (FixtureError names file, line and key). A tenant
+already present keeps what the fixture does not name (tokens and payments merge by id). With `baseline=True` (start-up
 `--fixtures`, and `POST /_sandbox/fixtures` by default) the result becomes what
 `POST /_sandbox/reset` returns to; with `baseline=False` (one test's fixture) reset undoes it.
 """
@@ -83,7 +83,8 @@ def plan(loc: Located, core: Core, faults: Faults) -> Plan:
         path = ("tenants", str(tid))
         if not valid_tenant_id(str(tid)):
             raise loc.error(path, "not a tenant id: expected <access|opp|wpg>:<name>, e.g. wpg:MYMERCHANT")
-        p.tenants[str(tid)] = _tenant(loc, path, str(tid), raw or {}, now, fill, ids, core.mode, option, seed, p)
+        ctx = apis.Ctx(now, fill, ids, core.mode, option, core.catalogue.profile)
+        p.tenants[str(tid)] = _tenant(loc, path, str(tid), raw or {}, ctx, seed, p)
     for i, spec in enumerate(top.items("faults")):
         try:
             rule = faults.parse(spec, f"faults[{i}]")
@@ -95,16 +96,15 @@ def plan(loc: Located, core: Core, faults: Faults) -> Plan:
     return p
 
 
-def _tenant(loc, path, tid, raw, now, fill, ids, mode, option, seed, p: Plan) -> dict:
+def _tenant(loc, path, tid, raw, ctx: apis.Ctx, seed, p: Plan) -> dict:
     f = Fields(loc, path, raw, TENANT)
     api = tid.split(":", 1)[0]
     clock = f.sub("clock", {"start", "frozen"})
     tclock = None
     if clock is not None:
-        start = clock.time("start", now, now)
+        start = clock.time("start", ctx.now, ctx.now)
         tclock = {"now": start, "frozen": clock.boolean("frozen")}
-        now = start
-    ctx = apis.Ctx(now, fill, ids, mode, option)
+        ctx = apis.Ctx(start, ctx.fill, ctx.ids, ctx.mode, ctx.option, ctx.profile)
     data = dict(f.mapping("data") or {})
     counter = {"seq": int(data.get("wpg", {}).get("seq", 0)) if isinstance(data.get("wpg"), dict) else 0}
 
@@ -143,7 +143,7 @@ def _tenant(loc, path, tid, raw, now, fill, ids, mode, option, seed, p: Plan) ->
         raise f.err("payments", "the Access Tokens API has no payments (seed OPP payments or wpg orders)")
     for i, raw_pay in enumerate(rows):
         pf = Fields(loc, path + ("payments", f"[{i}]"), raw_pay, apis.PAYMENT)
-        pay = apis.payment(pf, ctx, api)
+        pay = apis.payment(pf, ctx, api, tokens)
         if pay.id in payments:
             raise pf.err(None, f"payment {pay.id} is listed twice")
         if pay.token_id is not None and pay.token_id not in tokens:
@@ -219,11 +219,27 @@ def apply(p: Plan, core: Core, faults: Faults, baseline: bool) -> None:
     if p.catalogue is not None:
         core.catalogue.merge(p.catalogue, p.source)
     if p.tenants:
-        store.restore({"version": SNAPSHOT_VERSION, "tenants": p.tenants}, replace=False)
+        merged = {tid: _merge(store.peek(tid), t) for tid, t in p.tenants.items()}
+        store.restore({"version": SNAPSHOT_VERSION, "tenants": merged}, replace=False)
     if p.clock is not None:
         store.clock = Clock.from_dict(p.clock)
         store.touch()
     faults.add(p.faults)
+
+
+def _merge(existing, seeded: dict) -> dict:
+    """A tenant already in the store keeps what the fixture does not name: tokens and payments
+    are added or replaced by id, each API's `data` section is merged one level deep."""
+    if existing is None:
+        return seeded
+    old = existing.to_dict()
+    tokens = {t["id"]: t for t in old["tokens"]} | {t["id"]: t for t in seeded["tokens"]}
+    payments = {x["id"]: x for x in old["payments"]} | {x["id"]: x for x in seeded["payments"]}
+    data = dict(old["data"])
+    for key, value in seeded["data"].items():
+        data[key] = {**data[key], **value} if isinstance(value, dict) and isinstance(data.get(key), dict) else value
+    return {"secret": old["secret"], "clock": seeded["clock"] or old["clock"], "tokens": list(tokens.values()),
+            "payments": list(payments.values()), "data": data}
 
 
 def load(loc: Located, core: Core, faults: Faults, baseline: bool = True, keep: dict | None = None) -> dict:
