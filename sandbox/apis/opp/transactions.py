@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ...core import payments, registrations
 from ...core.clock import end_of_month
 from ...core.opp_outcomes import Outcome, card_error, decide, opp_brand
-from ...core.opp_results import success_code
+from ...core.opp_results import SUCCESS, success_code
 from ...core.payments import Payment
 from ...core.tokens import Token
 from .context import Ctx
@@ -146,7 +146,7 @@ def register(ctx: Ctx, req: TxRequest) -> dict:
     body = {"id": token_id, "paymentBrand": brand,
             "card": card_view(ctx, card["number"], card.get("holder"), card["expiryMonth"], card["expiryYear"]),
             **_extras(req)}
-    if not outcome.ok:
+    if not SUCCESS.match(outcome.code):
         raise OppFailure(outcome.code, _decline_status(ctx), outcome.description, **body)
     token = registrations.new_registration(token_id, card, ctx.now, _token_meta(req, brand, None))
     registrations.add(ctx.writable().tokens, token)
@@ -251,7 +251,8 @@ def pay(ctx: Ctx, req: TxRequest, token: Token | None, base_url: str) -> dict:
             registrations.record_use(token, ctx.now)
             if req.cit and req.si and not token.meta.get("initialTransactionId"):
                 token.meta["initialTransactionId"] = tx_id
-        elif req.create_registration:
+        elif req.create_registration and SUCCESS.match(outcome.code):
+            # Only a payment the documented regex calls successful tokenises ("review" codes do not).
             reg_id = ctx.new_id()
             new = registrations.new_registration(reg_id, req.card, ctx.now,
                                                  _token_meta(req, brand, tx_id if req.cit else None))
