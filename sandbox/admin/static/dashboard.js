@@ -77,7 +77,9 @@
   function drawJournal(entries) {
     var body = document.querySelector("#journal tbody");
     body.textContent = "";
-    entries.slice(-50).reverse().forEach(function (e) {
+    // The dashboard's own reads (and any other control-plane GET) would drown the API traffic.
+    entries.filter(function (e) { return !(e.api === "admin" && e.method === "GET"); })
+      .slice(-50).reverse().forEach(function (e) {
       body.appendChild(el("tr", {}, [
         el("td", {}, [String(e.seq)]), el("td", {}, [e.api || e.kind]), el("td", {}, [e.tenant || ""]),
         el("td", {}, [e.operation || ""]),
