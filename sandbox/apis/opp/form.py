@@ -9,7 +9,10 @@ or literally. Empty values are dropped, as real clients send `billing.street2=` 
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote_to_bytes
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def decode(raw: bytes, errors: list[dict], source: str = "body") -> dict[str, str]:
@@ -27,6 +30,11 @@ def decode(raw: bytes, errors: list[dict], source: str = "body") -> dict[str, st
                            "message": f"invalid UTF-8 in the {source}"})
             continue
         if value == "":
+            continue
+        if _CONTROL.search(key) or _CONTROL.search(value):
+            # NUL and other control characters are never part of a real parameter.
+            errors.append({"name": _CONTROL.sub("?", key)[:64], "value": None,
+                           "message": "must not contain control characters"})
             continue
         if key in into:
             errors.append({"name": key, "value": value, "message": "parameter given more than once"})
