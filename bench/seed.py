@@ -31,6 +31,21 @@ def _id_for(api: str, i: int) -> str:
     return f"99{i:017d}"  # Access tokenId: 19 digits starting 99
 
 
+def _compact(token: dict) -> dict:
+    """Same token in fewer bytes (a million must fit the admin body limit): keys that
+    Token.from_dict defaults when absent are dropped, times rounded to whole seconds."""
+    out = {}
+    for key, value in token.items():
+        if key in ("owner", "address", "holder", "expiresAt") and value is None:
+            continue
+        if key in ("updates", "meta") and not value:
+            continue
+        if key in ("createdAt", "expiresAt", "lastUsedAt") and isinstance(value, float):
+            value = int(value)
+        out[key] = value
+    return out
+
+
 def build_snapshot(state: dict, n: int) -> tuple[bytes, dict]:
     """Return (body, {tenant: tokens added}); keeps every tenant and token already in `state`."""
     tenants = state.setdefault("tenants", {})
@@ -50,6 +65,7 @@ def build_snapshot(state: dict, n: int) -> tuple[bytes, dict]:
     serial = 1
     for tid, (api, tmpl) in templates.items():
         tmpl.update(id="@@ID@@", pan="@@PAN@@", owner=None)  # no owner: no per-owner cap
+        tmpl = _compact(tmpl)
         head, rest = json.dumps(tmpl, separators=(",", ":")).split("@@ID@@")
         mid, tail = rest.split("@@PAN@@")
         existing = [json.dumps(t, separators=(",", ":")) for t in tenants[tid].get("tokens") or []]
