@@ -27,12 +27,16 @@ def parse_fixture_text(text: str, source: str, json_only: bool = False) -> Any:
         raise FixtureError(f"{source}: {where}{problem}") from None
 
 
-def read_fixture_file(path: str | Path) -> Any:
+def read_text(path: str | Path) -> str:
+    """A fixture or credentials file as text; unreadable or non-UTF-8 is a FixtureError naming it."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8")
     except OSError as e:
         raise FixtureError(f"{p}: cannot read: {e.strerror}") from None
     except UnicodeDecodeError:
         raise FixtureError(f"{p}: not UTF-8 text") from None
-    return parse_fixture_text(text, str(p))
+
+
+def read_fixture_file(path: str | Path) -> Any:
+    return parse_fixture_text(read_text(path), str(path))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import FixtureError
+from ..core.fixture_file import read_text
 
 Path_ = tuple[str, ...]
 
@@ -90,11 +91,4 @@ def _walk(node, path: Path_, lines: dict[Path_, int], source: str) -> None:
 
 
 def read_located(path: str | Path) -> Located:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise FixtureError(f"{p}: cannot read: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise FixtureError(f"{p}: not UTF-8 text") from None
-    return parse_located(text, str(p))
+    return parse_located(read_text(path), str(path))
