@@ -28,6 +28,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value <= 86400:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"expected a number of seconds from above 0 to 86400, got {text}")
+    return value
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -72,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="restore state from FILE at start and keep it written there (SANDBOX_STATE)")
     s.add_argument("--admin-token", default=_env("ADMIN_TOKEN", None),
                    help="require this bearer token on /_sandbox/ (SANDBOX_ADMIN_TOKEN)")
+    s.add_argument("--client-timeout", type=_positive_float, default=_env("CLIENT_TIMEOUT", "60"),
+                   help="seconds a client may take to send its headers, or stall mid-body, or stay "
+                        "idle between requests, before the connection is closed (SANDBOX_CLIENT_TIMEOUT)")
     return parser
 
 
@@ -89,6 +102,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         options=dict(args.option if args.option is not None else _env_options()),
         fixtures=list(args.fixtures if args.fixtures is not None else _env_list("FIXTURES")),
         state=args.state or None,
+        client_timeout=float(args.client_timeout),
     )
 
 
@@ -112,7 +126,14 @@ async def serve(config: Config) -> int:
     except (FixtureError, SnapshotError) as e:
         print(f"sandbox: {e}", file=sys.stderr)
         return 2
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=10.0)
+    # Slow or broken clients (README "Reliability"): aiohttp closes a connection that has not
+    # sent a complete request within keepalive_timeout of connecting (or of its last answer),
+    # so one timeout covers slow headers and idle keep-alive; read_body() times out a stalled
+    # body. Header limits are explicit so an oversized request line or header gets a 400.
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=10.0,
+                           keepalive_timeout=config.client_timeout, max_line_size=8190,
+                           max_field_size=8190, max_headers=100,
+                           lingering_time=min(10.0, config.client_timeout))  # after a 408, don't wait longer
     try:
         await runner.setup()
         site = web.TCPSite(runner, config.host, config.port, reuse_address=True)

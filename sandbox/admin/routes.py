@@ -10,7 +10,7 @@ from aiohttp import web
 
 from .. import __version__
 from ..core import Core
-from ..core.clock import Clock, iso, parse_duration, parse_iso
+from ..core.clock import Clock, in_range, iso, parse_duration, parse_iso
 from ..core.errors import SnapshotError
 from ..core.store import APIS, valid_tenant_id
 from ..web.body import read_body
@@ -35,7 +35,16 @@ def tenant_param(request: web.Request, required: bool = False) -> str | None:
     return tid
 
 
+# Content types a JSON body may arrive with: JSON itself, none, and what curl -d / scripts send
+# by default. Anything else declared (XML, YAML, multipart, ...) is refused with 415, not guessed.
+JSON_TYPES = ("application/json", "text/json", "text/plain", "application/x-www-form-urlencoded",
+              "application/octet-stream")
+
+
 async def json_body(request: web.Request, expect: type = dict):
+    ctype = request.content_type if "Content-Type" in request.headers else ""
+    if ctype and ctype not in JSON_TYPES and not ctype.endswith("+json"):
+        raise AdminError(415, f"Content-Type {ctype!r} is not JSON: send application/json")
     raw = await read_body(request)
     if not raw.strip():
         raise AdminError(400, "a JSON body is required")
@@ -43,6 +52,8 @@ async def json_body(request: web.Request, expect: type = dict):
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as e:
         raise AdminError(400, f"body is not valid JSON: {e}") from None
+    except RecursionError:  # e.g. 10,000 nested arrays: refuse instead of answering 500
+        raise AdminError(400, "body is nested too deeply") from None
     if not isinstance(value, expect):
         raise AdminError(400, f"body must be a JSON {expect.__name__.replace('dict', 'object')}")
     return value
@@ -203,15 +214,19 @@ async def post_clock(request: web.Request) -> web.Response:
     if "set" in body:
         try:
             when = parse_iso(body["set"])
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             raise AdminError(400, f"set: {body['set']!r} is not an ISO 8601 date-time with Z or an offset") from None
     seconds = None
     if "advance" in body:
         base = when if when is not None else store.clock_for(tid).now()
         try:
             seconds = parse_duration(body["advance"], base)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             raise AdminError(400, f"advance: {body['advance']!r} is not an ISO 8601 duration like P30D") from None
+        if not in_range(base + seconds):
+            raise AdminError(400, f"advance: {body['advance']!r} leaves the years 1970 to 9999")
+    if when is not None and not in_range(when):
+        raise AdminError(400, f"set: {body['set']!r} is outside the years 1970 to 9999")
     for flag in ("freeze", "reset"):
         if flag in body and not isinstance(body[flag], bool):
             raise AdminError(400, f"{flag}: expected true or false")

@@ -10,6 +10,14 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
+# The instants a clock may hold: what datetime, ISO 8601 and JSON can all represent (1970 .. 9999).
+EARLIEST, LATEST = 0.0, 253402300799.0
+
+
+def in_range(ts: float) -> bool:
+    """True for a finite instant from 1970-01-01 to 9999-12-31T23:59:59Z (never inf or nan)."""
+    return isinstance(ts, int | float) and EARLIEST <= ts <= LATEST
+
 
 class Clock:
     """Virtual time = anchor + (wall time elapsed since the anchor), unless frozen."""
@@ -46,7 +54,10 @@ class Clock:
 
     @classmethod
     def from_dict(cls, data: dict) -> Clock:
-        return cls(start=float(data["now"]), frozen=bool(data.get("frozen", False)))
+        start = float(data["now"])
+        if not in_range(start):  # Infinity would be written back as invalid JSON
+            raise ValueError(f"now: {data['now']!r} is outside 1970..9999")
+        return cls(start=start, frozen=bool(data.get("frozen", False)))
 
 
 def iso(ts: float) -> str:
@@ -94,7 +105,10 @@ def parse_duration(text: str, now: float | None = None) -> float:
     )
     if months:
         base = now if now is not None else time.time()
-        seconds += add_months(base, sign * months) - base
+        try:
+            seconds += add_months(base, sign * months) - base
+        except (OverflowError, ValueError):  # beyond what a calendar holds
+            raise ValueError(f"duration {text!r} is out of range") from None
     return seconds
 
 

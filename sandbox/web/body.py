@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 
@@ -13,8 +15,16 @@ async def read_body(request: web.Request) -> bytes:
     body = request.get("body")
     if body is None:
         limit = request.get("body_limit") or request.app["config"].max_body
+        stall = getattr(request.app["config"], "client_timeout", None)
         parts, size = [], 0
-        async for chunk in request.content.iter_any():
+        while True:
+            try:  # a client that stops mid-body is answered 408 instead of holding the request open
+                async with asyncio.timeout(stall):
+                    chunk = await request.content.readany()
+            except TimeoutError:
+                raise web.HTTPRequestTimeout() from None
+            if not chunk:
+                break
             size += len(chunk)
             if size > limit:
                 raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)

@@ -66,6 +66,9 @@ def make_middleware(apis: list[Api], admin_error, max_body: int, admin_max_body:
                 resp = early if early is not None else await handler(request)
         except web.HTTPRequestEntityTooLarge:
             resp = error(request, 413, f"Request body is larger than the limit of {limit} bytes")
+        except web.HTTPRequestTimeout:  # read_body(): the client stalled mid-body
+            resp = error(request, 408, "The request body was not received in time")
+            resp.force_close()
         except web.HTTPNotFound:
             resp = error(request, 404, "The requested endpoint does not exist")
         except web.HTTPMethodNotAllowed:
@@ -74,6 +77,9 @@ def make_middleware(apis: list[Api], admin_error, max_body: int, admin_max_body:
             resp = await faults.respond(request, injected, error)
         except (web.HTTPException, ConnectionResetError, faults.Dropped):
             raise
+        except RecursionError:  # a parser fed 10,000-deep nesting: the client's fault, not ours
+            log.info("request nested too deeply on %s %s (request %s)", request.method, request.path, rid)
+            resp = error(request, 400, "The request body is nested too deeply")
         except Exception:  # a bug must still answer in the API's format, never a stack trace
             log.exception("unhandled error on %s %s (request %s)", request.method, request.path, rid)
             resp = error(request, 500, "An internal error occurred in the sandbox")
