@@ -9,26 +9,29 @@ def _rps(block: dict | None, conns: str) -> float | None:
     return block[conns]["rps"]
 
 
+def _pair(block: dict | None, conns: str, key: str) -> float | None:
+    """A ratio measured pairwise against the reference GET run just before (see run.paired)."""
+    if not block or "skipped" in block or conns not in block:
+        return None
+    return block[conns][key]
+
+
 def _target(name: str, value, limit, ok, unit: str = "") -> dict:
     return {"target": name, "value": value, "limit": limit, "unit": unit, "met": ok}
 
 
 def targets(out: dict) -> list[dict]:
-    ref_get = out["reference"]["access_get"]
     sb = out["sandbox"]
     rows = [_target("start-up to first 200, median", out["startup"]["sandbox"]["median_s"], 0.4,
                     out["startup"]["sandbox"]["median_s"] <= 0.4, "s")]
-    get16 = _rps(sb.get("access_get"), "16")
-    ratio = round(get16 / ref_get["16"]["rps"], 3) if get16 else None
+    ratio = _pair(sb.get("access_get"), "16", "vs_ref_get")
     rows.append(_target("Access GET req/s at 16 conns / reference GET", ratio, 0.60,
                         None if ratio is None else ratio >= 0.60))
-    p99 = sb.get("access_get", {}).get("64", {}).get("p99_ms")
-    ratio = round(p99 / ref_get["64"]["p99_ms"], 2) if p99 else None
+    ratio = _pair(sb.get("access_get"), "64", "p99_vs_ref_get")
     rows.append(_target("Access GET p99 at 64 conns / reference p99", ratio, 2.0,
                         None if ratio is None else ratio <= 2.0))
     for name in ("access_create", "opp_pay", "wpg_inquiry", "wpg_create"):
-        rps = _rps(sb.get(name), "16")
-        ratio = round(rps / ref_get["16"]["rps"], 3) if rps else None
+        ratio = _pair(sb.get(name), "16", "vs_ref_get")
         rows.append(_target(f"{name} req/s at 16 conns / reference GET", ratio, 0.30,
                             None if ratio is None else ratio >= 0.30))
     large = out.get("large")
@@ -71,9 +74,10 @@ def render(out: dict) -> str:
     ref_get = ref["access_get"]
     lines += [
         "",
-        f"**Throughput and latency** ({s['sizes'][0]:,} stored tokens). *vs ref GET*: req/s over the reference "
-        "app's GET at the same connections; *vs ref route*: over the reference answering the same route "
-        "with the same bytes (16 conns).",
+        f"**Throughput and latency** ({s['sizes'][0]:,} stored tokens). *vs ref GET*: median over the "
+        "repetitions of req/s divided by the reference app's GET req/s measured just before, same "
+        "connections; *vs ref route*: over the reference answering the same route with the same bytes "
+        "(16 conns).",
         "",
         "| Workload | Conns | req/s | p50 ms | p99 ms | vs ref GET | vs ref route |",
         "|---|---|---|---|---|---|---|",
@@ -90,7 +94,7 @@ def render(out: dict) -> str:
             continue
         for c in s["conns"]:
             r = block[str(c)]
-            vs_get = r["rps"] / ref_get[str(c)]["rps"]
+            vs_get = r["vs_ref_get"]
             route = ref.get(name, {}).get("16", {}).get("rps") if c == 16 else None
             vs_route = f"{r['rps'] / route:.2f}" if route else ""
             err = f" ({r['errors']} errors)" if r["errors"] else ""

@@ -1,6 +1,6 @@
 """`make bench`: start-up, throughput/latency against a bare aiohttp reference, memory, flatness.
 
-    python -m bench.run            # full run (~10 min on 2 cores)
+    python -m bench.run            # full run (~12 min on 2 cores)
     BENCH_QUICK=1 python -m bench.run   # smoke run (~1-2 min): 1 s runs, one repetition, 100k not 1M
 
 wrk runs on core 0 and the servers on core 1 (taskset), one wrk thread. Every figure is the
@@ -59,16 +59,23 @@ def wrk(server: Server, w: Workload, conns: int, duration: float) -> dict:
     return r
 
 
-def measure(server: Server, w: Workload, conns: int, reps: int = REPS) -> dict:
-    runs = [wrk(server, w, conns, DURATION) for _ in range(reps)]
-    errors = sum(sum(r["errors"].values()) for r in runs)
+def summarize(runs: list[dict]) -> dict:
     return {
         "rps": round(statistics.median(r["rps"] for r in runs), 1),
         "p50_ms": round(statistics.median(r["p50_us"] for r in runs) / 1000, 3),
         "p99_ms": round(statistics.median(r["p99_us"] for r in runs) / 1000, 3),
-        "errors": errors,
+        "errors": sum(sum(r["errors"].values()) for r in runs),
         "runs": [round(r["rps"], 1) for r in runs],
     }
+
+
+def paired(pairs: list[tuple[dict, dict]]) -> dict:
+    """Sandbox runs each taken right after a reference run: ratios per pair, then the median,
+    so load from anything else on the machine hits both sides of each ratio alike."""
+    out = summarize([s for _, s in pairs])
+    out["vs_ref_get"] = round(statistics.median(s["rps"] / r["rps"] for r, s in pairs), 3)
+    out["p99_vs_ref_get"] = round(statistics.median(s["p99_us"] / max(r["p99_us"], 1) for r, s in pairs), 2)
+    return out
 
 
 def startups() -> dict:
@@ -108,18 +115,42 @@ def seeded(server: Server, n: int) -> dict:
     return info
 
 
-def run_workloads(server: Server, workloads: list[Workload], conns: tuple[int, ...]) -> dict:
-    results = {}
-    for w in workloads:
+def run_workloads(sb: Server, ref: Server, ref_get: Workload, workloads: list[Workload],
+                  large: Server | None, large_workloads: list[Workload] | None) -> tuple[dict, dict, dict]:
+    """Every workload at every connection count, each sandbox run paired with a reference GET run
+    just before it; at 16 connections also the reference on the same route and the large store."""
+    results, ref_runs, large_results = {}, {str(c): [] for c in CONNS}, {}
+    ref_route = {}
+    for i, w in enumerate(workloads):
+        big = large_workloads[i] if large_workloads else None
         if w.name == "admin_reset":
-            w.probe(server)
+            w.probe(sb)
+            if big is not None:
+                big.probe(large)
         if w.skipped is not None:
             results[w.name] = {"skipped": w.skipped}
             continue
-        wrk(server, w, 16, 1)  # warm-up (imports, caches, JIT-less but still)
-        results[w.name] = {str(c): measure(server, w, c) for c in conns}
-        log(f"  {w.name}: " + ", ".join(f"{c}c {results[w.name][str(c)]['rps']:.0f}/s" for c in conns))
-    return results
+        wrk(sb, w, 16, 1)  # warm-up
+        pairs = {str(c): [] for c in CONNS}
+        same_route, big_runs = [], []
+        for _ in range(REPS):
+            for c in CONNS:
+                r = wrk(ref, ref_get, c, DURATION)
+                ref_runs[str(c)].append(r)
+                pairs[str(c)].append((r, wrk(sb, w, c, DURATION)))
+            same_route.append(wrk(ref, _for_reference(w), 16, DURATION))
+            if big is not None and big.skipped is None:
+                big_runs.append(wrk(large, big, 16, DURATION))
+        results[w.name] = {c: paired(p) for c, p in pairs.items()}
+        ref_route[w.name] = {"16": summarize(same_route)}
+        if big is not None:
+            large_results[w.name] = {"16": summarize(big_runs)} if big_runs else {"skipped": big.skipped}
+        log(f"  {w.name}: " + ", ".join(f"{c}c {results[w.name][str(c)]['rps']:.0f}/s "
+                                         f"({results[w.name][str(c)]['vs_ref_get']:.2f} of ref GET)" for c in CONNS)
+            + (f"; {large_results[w.name].get('16', {}).get('rps', 0):.0f}/s with the large store" if big else ""))
+    # access_get: every paired GET run (the ceiling); the other keys: the same route at 16 conns.
+    reference = {**ref_route, "access_get": {c: summarize(runs) for c, runs in ref_runs.items()}}
+    return results, reference, large_results
 
 
 def main() -> int:
@@ -140,12 +171,22 @@ def main() -> int:
     out["startup"] = startups()
     log(f"  sandbox {out['startup']['sandbox']['median_s']} s, reference {out['startup']['reference']['median_s']} s")
 
-    log(f"throughput with {SIZES[0]:,} stored tokens")
-    sb = start_sandbox()
-    ref = None
+    sb = ref = large = None
     try:
+        log(f"memory with {SIZES[0]:,} stored tokens (the store for the main table)")
+        sb = start_sandbox()
         workloads = probe_all(sb)
         out["memory"] = {str(SIZES[0]): seeded(sb, SIZES[0])}
+        large_workloads = None
+        for n in SIZES[1:]:
+            log(f"memory with {n:,} stored tokens")
+            other = start_sandbox()
+            found = probe_all(other)
+            out["memory"][str(n)] = seeded(other, n)
+            if n == SIZES[-1]:
+                large, large_workloads = other, found  # kept running: paired with the small store
+            else:
+                other.stop()
         bodies = {}
         for w in workloads:
             if w.sample and w.route not in bodies:
@@ -154,31 +195,18 @@ def main() -> int:
         with open(bodies_file, "w", encoding="utf-8") as f:
             json.dump(bodies, f)
         ref = servers.start("reference", servers.reference_cmd(bodies_file), SERVER_CPU)
-        ref_loads = _reference_workloads(workloads)
-        out["reference"] = {"access_get": {}}
-        get = ref_loads.pop("access_get")
-        wrk(ref, get, 16, 1.0)
-        out["reference"]["access_get"] = {str(c): measure(ref, get, c) for c in CONNS}
-        for name, w in ref_loads.items():  # same routes, same reply bytes: context for each workload
-            out["reference"][name] = {"16": measure(ref, w, 16)}
-        log("  reference GET: " + ", ".join(f"{c}c {out['reference']['access_get'][str(c)]['rps']:.0f}/s"
-                                             for c in CONNS))
-        out["sandbox"] = run_workloads(sb, workloads, CONNS)
+        ref_get = _for_reference(next(w for w in workloads if w.name == "access_get"))
+        wrk(ref, ref_get, 16, 1)  # warm-up
+        log(f"throughput: {SIZES[0]:,} stored tokens, paired with the reference"
+            + (f" and with {SIZES[-1]:,} stored tokens" if large else ""))
+        out["sandbox"], out["reference"], large_results = run_workloads(
+            sb, ref, ref_get, workloads, large, large_workloads)
+        if large is not None:
+            out["large"] = {"tokens": SIZES[-1], "results": large_results}
     finally:
-        sb.stop()
-        if ref is not None:
-            ref.stop()
-
-    for n in SIZES[1:]:
-        log(f"memory and throughput with {n:,} stored tokens")
-        sb = start_sandbox()
-        try:
-            workloads = probe_all(sb)
-            out["memory"][str(n)] = seeded(sb, n)
-            if n == SIZES[-1]:
-                out["large"] = {"tokens": n, "results": run_workloads(sb, workloads, (16,))}
-        finally:
-            sb.stop()
+        for server in (sb, ref, large):
+            if server is not None:
+                server.stop()
 
     out["labels"] = {w.name: w.label for w in all_workloads()}
     out["elapsed_s"] = round(time.perf_counter() - t_start, 1)
@@ -199,10 +227,9 @@ def main() -> int:
 _REF_PATH = {"access.get": "/tokens/bench", "opp.pay": "/v1/registrations/bench/payments"}
 
 
-def _reference_workloads(workloads: list[Workload]) -> dict[str, Workload]:
-    """The same requests (path, headers, body) sent to the reference app, every workload."""
-    return {w.name: dataclasses.replace(w, path=w.path or _REF_PATH.get(w.route, "/"), prepare=None)
-            for w in workloads}
+def _for_reference(w: Workload) -> Workload:
+    """The same request (path, headers, body) sent to the reference app."""
+    return dataclasses.replace(w, path=w.path or _REF_PATH.get(w.route, "/"), prepare=None)
 
 
 def _cpu_model() -> str:
