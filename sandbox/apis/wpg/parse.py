@@ -103,12 +103,19 @@ def event_reference(value: str | None) -> str | None:
     return value
 
 
+def whole(value: str | None) -> int:
+    """An ASCII whole number; int() alone would also take other scripts' digits (e.g. "١٢")."""
+    if value is None or not value.isascii() or not value.isdigit():
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(value)
+
+
 def expiry(el) -> tuple[int, int] | tuple[None, None]:
     date = el.find("expiryDate/date") if el is not None else None
     if date is None:
         return None, None
     try:
-        month, year = int(date.get("month")), int(date.get("year"))
+        month, year = whole(date.get("month")), whole(date.get("year"))
     except ValueError:
         month, year = 0, 0
     if not (1 <= month <= 12 and 1000 <= year <= 9999):
@@ -162,9 +169,11 @@ class Amount:
 def amount(el) -> Amount:
     a = el.find("amount")
     value = a.get("value", "")
-    if not value.isdigit():
-        raise Invalid(2, f"Attribute value '{value}' of amount must be a whole number of minor units")
-    return Amount(int(value), a.get("currencyCode"), int(a.get("exponent")))
+    try:
+        return Amount(whole(value), a.get("currencyCode"), whole(a.get("exponent")))
+    except ValueError:
+        raise Invalid(2, f"Attribute value '{value}' of amount must be a whole number of minor units "
+                         "with a whole-number exponent") from None
 
 
 def token_expiry(create_token) -> float | None:
@@ -175,8 +184,8 @@ def token_expiry(create_token) -> float | None:
     from datetime import UTC, datetime
 
     try:
-        return datetime(int(date.get("year")), int(date.get("month")), int(date.get("dayOfMonth") or 1),
-                         int(date.get("hour") or 0), int(date.get("minute") or 0), int(date.get("second") or 0),
-                         tzinfo=UTC).timestamp()
+        return datetime(whole(date.get("year")), whole(date.get("month")), whole(date.get("dayOfMonth") or "1"),
+                        whole(date.get("hour") or "0"), whole(date.get("minute") or "0"),
+                        whole(date.get("second") or "0"), tzinfo=UTC).timestamp()
     except (TypeError, ValueError):
         raise Invalid(2, "paymentTokenExpiry/date is not a valid date") from None
