@@ -44,7 +44,7 @@ RUN = settings(max_examples=25, deadline=None, derandomize=True, database=None,
 def _real_ids(url: str) -> dict[str, list[str]]:
     """Opaque ids the generator cannot produce (the spec types them as bare strings): a real
     token's own link, each per-field link and its conflicts link, and a real network token's
-    reference and number, so the run also reaches the 200/204/429 paths, not only 404."""
+    reference and number, so the run also reaches the 200/204/405 paths, not only 404."""
     with session(url, user=AUTH[0], password=AUTH[1]) as api:
         token = api.post("/tokens", json=card()).json()
         conflict = api.post("/tokens", json=card(holder="Someone Else")).json()
@@ -70,8 +70,8 @@ def _shop_cards():
     pans = st.builds(luhn_pan, st.sampled_from(["444433", "555555", "601100", "400000", "999999"]),
                      st.sampled_from([16, 16, 19]))
     names = st.text(st.characters(categories=["L", "Zs"], max_codepoint=0x24F), min_size=1, max_size=30)
-    return st.builds(lambda pan, name, month, year, ns, **extra: card(pan, name.strip() or "A", month, year,
-                                                                         **({"namespace": ns} if ns else {})),
+    return st.builds(lambda pan, name, month, year, ns: card(pan, name.strip() or "A", month, year,
+                                                             **({"namespace": ns} if ns else {})),
                      pans, names, st.integers(1, 12), st.integers(2030, 2040),
                      st.sampled_from([None, "n1", "n2"]))
 
