@@ -142,18 +142,28 @@ class CardProfile:
     masked: str
 
 
+_PROFILES_MAX = 4096  # bounded: a long run sees many cards, a hot card stays cached
+
+
 class BinTable:
     """Longest-prefix lookup of issuer details; fixtures add rows at run time."""
 
     def __init__(self, rows: list[BinInfo] | None = None) -> None:
         self._rows: dict[str, BinInfo] = {}
         self._lengths: list[int] = []
+        # Profiles are rendered on every token read: cached per PAN, dropped whenever a row is
+        # added (a fixture's BIN row may change any of them). `version` lets callers that cache
+        # rendered bodies notice the change too.
+        self._profiles: dict[str, CardProfile] = {}
+        self.version = 0
         for row in rows or []:
             self.add(row)
 
     def add(self, row: BinInfo) -> None:
         self._rows[row.prefix] = row
         self._lengths = sorted({len(p) for p in self._rows}, reverse=True)
+        self._profiles.clear()
+        self.version += 1
 
     def rows(self) -> list[BinInfo]:
         return list(self._rows.values())
@@ -166,6 +176,15 @@ class BinTable:
         return None
 
     def profile(self, number: str) -> CardProfile:
+        hit = self._profiles.get(number)
+        if hit is None:
+            hit = self._profile(number)
+            if len(self._profiles) >= _PROFILES_MAX:
+                self._profiles.clear()
+            self._profiles[number] = hit
+        return hit
+
+    def _profile(self, number: str) -> CardProfile:
         row = self.lookup(number)
         brand = (row.brand if row and row.brand else None) or brand_of(number)
         funding = row.funding if row else "credit"

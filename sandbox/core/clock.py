@@ -60,9 +60,21 @@ class Clock:
         return cls(start=start, frozen=bool(data.get("frozen", False)))
 
 
+_ISO_MAX = 4096
+_isos: dict[float, str] = {}
+
+
 def iso(ts: float) -> str:
     """`2021-06-24T09:19:35Z`: the UTC form every API here uses."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Cached per exact value (strftime is the costly part of rendering a token); keyed on the
+    # value itself, not the whole second, since fromtimestamp rounds microseconds up.
+    hit = _isos.get(ts)
+    if hit is None:
+        hit = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if len(_isos) >= _ISO_MAX:
+            _isos.clear()
+        _isos[ts] = hit
+    return hit
 
 
 def parse_iso(text: str) -> float:

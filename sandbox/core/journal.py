@@ -10,6 +10,22 @@ from .cards import mask_text
 BODY_LIMIT = 4096  # characters of each body kept per entry
 
 
+# Masked text per body: a repeated reply (the same token read again and again) is decoded and
+# masked once. Small and cleared when full; bytes cache their own hash, so a hit is cheap.
+_MASKED_MAX = 256
+_masked: dict[bytes, str] = {}
+
+
+def _masked_body(body: bytes) -> str:
+    hit = _masked.get(body)
+    if hit is None:
+        hit = mask_text(body[: BODY_LIMIT * 4].decode("utf-8", "replace")[:BODY_LIMIT])
+        if len(_masked) >= _MASKED_MAX:
+            _masked.clear()
+        _masked[body] = hit
+    return hit
+
+
 class Journal:
     def __init__(self, size: int = 1000) -> None:
         self.size = size
@@ -26,8 +42,9 @@ class Journal:
         for key, value in fields.items():
             if isinstance(value, str | bytes) and key in ("request", "response", "detail", "path", "query"):
                 if isinstance(value, bytes):
-                    value = value[: BODY_LIMIT * 4].decode("utf-8", "replace")
-                value = mask_text(value[:BODY_LIMIT])
+                    value = _masked_body(value)
+                else:
+                    value = mask_text(value[:BODY_LIMIT])
             entry[key] = value
         self._entries.append(entry)
         return entry

@@ -77,6 +77,39 @@ def token_resource(
     return body
 
 
+# Rendered token bodies (GET/inquiry without conflicts), keyed on everything the body is built
+# from, so any change to the token, its card profile or the host the client called misses.
+# Nothing in the body depends on the current time. Small and cleared when full, like opaque.py.
+_BODY_MAX = 1024
+_bodies: dict[tuple, bytes] = {}
+
+
+def token_body(base: str, secret: str, token: Token, profile: CardProfile, *,
+               network_link: bool = False, full_pan: bool = False) -> bytes:
+    """`json.dumps(token_resource(...))` as bytes, rendered once per state of the token."""
+    meta, address = token.meta, token.address
+    owner, holder, month, year = token.owner, token.holder, token.expiry_month, token.expiry_year
+    desc, scheme = meta.get("description"), meta.get(STR)
+    try:
+        # Values with their types: 1, 1.0 and True are equal keys but render differently (a
+        # restored snapshot may hold any JSON type).
+        key = (base, secret, token.id, token.pan, token.expires_at, profile, network_link, full_pan,
+               owner, holder, month, year, desc, scheme,
+               type(owner), type(holder), type(month), type(year), type(desc), type(scheme),
+               tuple((k, v, type(v)) for k, v in address.items()) if address else address)
+        hit = _bodies.get(key)
+    except (TypeError, AttributeError):  # odd restored values (never from the parsers): uncached
+        key, hit = None, None
+    if hit is None:
+        hit = json.dumps(token_resource(base, secret, token, profile, network_link=network_link,
+                                        full_pan=full_pan)).encode()
+        if key is not None:
+            if len(_bodies) >= _BODY_MAX:
+                _bodies.clear()
+            _bodies[key] = hit
+    return hit
+
+
 def conflicts_body(held: dict) -> dict:
     """`conflicts`: only the differing request values, plus when they stop being held (§4.3)."""
     out: dict = {"conflictsExpiryDateTime": iso(held["expiresAt"])}
@@ -95,5 +128,6 @@ def conflicts_body(held: dict) -> dict:
     return out
 
 
-def json_response(body: dict, media_type: str, status: int = 200, headers: dict | None = None) -> web.Response:
-    return web.Response(status=status, body=json.dumps(body).encode(), content_type=media_type, headers=headers)
+def json_response(body: dict | bytes, media_type: str, status: int = 200, headers: dict | None = None) -> web.Response:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return web.Response(status=status, body=data, content_type=media_type, headers=headers)

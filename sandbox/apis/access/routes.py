@@ -86,7 +86,7 @@ async def tokens_root(request: web.Request, ctx: Ctx) -> web.Response:
         if namespace is not None and token.owner != namespace:
             raise not_found()
         _inquiry(ctx, token, now)
-        return render.json_response(_resource(ctx, base, tenant, token), ctx.media)
+        return render.json_response(_body(ctx, base, tenant, token), ctx.media)
     found = tokens.of_namespace(tenant.tokens if tenant else None, namespace, now)
     body = {
         "_embedded": {"tokens": [_resource(ctx, base, tenant, t) for t in found]},
@@ -154,6 +154,12 @@ def _resource(ctx: Ctx, base: str, tenant, token, conflicts: dict | None = None)
                                  network_link=conflicts is None, full_pan=ctx.unmasked)
 
 
+def _body(ctx: Ctx, base: str, tenant, token) -> bytes:
+    """The token resource without conflicts, rendered (cached per token state, render.token_body)."""
+    profile = ctx.core.catalogue.profile(token.pan)
+    return render.token_body(base, tenant.secret, token, profile, network_link=True, full_pan=ctx.unmasked)
+
+
 @operation("getToken")
 async def get_token(request: web.Request, ctx: Ctx) -> web.Response:
     """`GET` the token link (seed 002 "Retrieve the detail for this token") or the conflicts link
@@ -164,7 +170,7 @@ async def get_token(request: web.Request, ctx: Ctx) -> web.Response:
     if field == "token":
         _check_detokenize(ctx)
         _inquiry(ctx, token, now)
-        return render.json_response(_resource(ctx, base, tenant, token), ctx.media)
+        return render.json_response(_body(ctx, base, tenant, token), ctx.media)
     if field == "conflicts":
         held = tokens.pending_conflicts(token, now)
         if held is None:
