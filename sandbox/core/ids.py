@@ -25,6 +25,9 @@ class Ids:
         self._rng = random.Random(seed if seed is not None else os.urandom(16))
 
     def digits(self, n: int) -> str:
+        if self.seed is None:  # one draw instead of n (same uniform spread over n digits)
+            return f"{self._rng.randrange(10**n):0{n}d}"
+        # Seeded: digit by digit, so a seed keeps giving the ids it gave before.
         return "".join(str(self._rng.randrange(10)) for _ in range(n))
 
     def hex(self, n: int = 32) -> str:

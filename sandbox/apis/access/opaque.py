@@ -35,6 +35,7 @@ _BY_CODE = {v: k for k, v in FIELDS.items()}
 _CACHE_MAX = 4096
 _encoded: dict[tuple[str, str, str], str] = {}
 _decoded: dict[tuple[str, str], tuple[str, str] | None] = {}
+_streams: dict[tuple[str, str, int], tuple[bytes, int]] = {}
 
 
 def _keystream(secret: bytes, tag: bytes, n: int) -> bytes:
@@ -49,15 +50,29 @@ def _tag(secret: bytes, token_id: str) -> bytes:
     return hmac.new(secret, token_id.encode(), hashlib.sha256).digest()[:16]
 
 
+def _token_stream(secret: str, token_id: str, n: int) -> tuple[bytes, int]:
+    """(tag, keystream as an int) for a token: the same for all its links, whose plain texts
+    all have one length (`<id>|<one-letter code>`), so a token's six links cost one HMAC."""
+    key = (secret, token_id, n)
+    hit = _streams.get(key)
+    if hit is None:
+        sec = secret.encode()
+        tag = _tag(sec, token_id)
+        hit = (tag, int.from_bytes(_keystream(sec, tag, n), "big"))
+        if len(_streams) >= _CACHE_MAX:
+            _streams.clear()
+        _streams[key] = hit
+    return hit
+
+
 def encode(secret: str, token_id: str, field: str = "token") -> str:
     key = (secret, token_id, field)
     hit = _encoded.get(key)
     if hit is not None:
         return hit
-    sec = secret.encode()
-    tag = _tag(sec, token_id)
     plain = f"{token_id}|{FIELDS[field]}".encode()
-    body = bytes(a ^ b for a, b in zip(plain, _keystream(sec, tag, len(plain)), strict=True))
+    tag, stream = _token_stream(secret, token_id, len(plain))
+    body = (int.from_bytes(plain, "big") ^ stream).to_bytes(len(plain), "big")
     d = base64.b64encode(tag + body).decode()
     # Same JSON layout as the vendor's ids: {"k":1,"d":"..."} without spaces.
     opaque = base64.urlsafe_b64encode(f'{{"k":1,"d":"{d}"}}'.encode()).decode().rstrip("=")
