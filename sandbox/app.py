@@ -19,10 +19,11 @@ ADMIN_MAX_BODY = 256 * 1024 * 1024  # state snapshots and fixtures can be large
 
 def create_core(config: Config) -> Core:
     core = Core.create(mode=config.mode, seed=config.seed, journal_size=config.journal_size)
-    core.options.update(config.options)
+    core.set_options(config.options)
     if config.credentials:
         core.credentials.strict = True
         core.credentials.add(read_fixture_file(config.credentials), config.credentials)
+    core.mark_baseline()
     return core
 
 

@@ -191,3 +191,42 @@ def test_bad_fixture_file_stops_the_start(tmp_path):
 def test_fixture_needs_yaml_or_json(http):
     r = http.post("/_sandbox/fixtures", data=b"version: 1", headers={"Content-Type": "text/plain"})
     assert r.status_code == 415
+
+
+def test_reset_undoes_the_catalogue_credentials_and_options_of_a_per_test_load(start_sandbox):
+    """DESIGN §4.3 'reset: back to the loaded fixtures': a one-test load (baseline=false) must not
+    leave its magic cards, credentials or options behind for the next test."""
+    import requests
+
+    with requests.Session() as s:
+        url = start_sandbox().url
+        magic = "4111111111111111"
+        temp = ("version: 1\n"
+                f"catalogue:\n  opp:\n    cards:\n      \"{magic}\": {{code: \"800.100.151\"}}\n"
+                "credentials:\n  access:\n    - {username: temp-user, password: right}\n"
+                "options: {access.namespace_cap: 1}\n")
+        r = s.post(url + "/_sandbox/fixtures", data=temp, params={"baseline": "false"},
+                   headers={"Content-Type": "application/yaml"})
+        assert r.status_code == 200, r.text
+        cards = s.get(url + "/_sandbox/cards").json()
+        assert cards["opp"]["cards"][magic]["code"] == "800.100.151"
+        # The listed credential now refuses a wrong password (permissive mode still names tenants).
+        assert s.get(url + "/tokens", auth=("temp-user", "wrong")).status_code == 401
+        # The fixture's option reaches the Access adapter: one card per namespace.
+        assert create_in_namespace(s, url, "4444333322221111").status_code == 201
+        assert create_in_namespace(s, url, "5555555555554444").status_code == 403
+
+        assert s.post(url + "/_sandbox/reset").status_code == 200
+        cards = s.get(url + "/_sandbox/cards").json()
+        assert magic not in cards["opp"].get("cards", {})
+        assert "4012001037461114" in cards["opp"]["cards"]  # the default catalogue is still there
+        assert s.get(url + "/tokens", auth=("temp-user", "wrong")).status_code == 200
+        assert create_in_namespace(s, url, "4444333322221111").status_code == 201
+        assert create_in_namespace(s, url, "5555555555554444").status_code == 201
+
+
+def create_in_namespace(s, url: str, pan: str):
+    body = {"paymentInstrument": {"type": "card/front", "cardNumber": pan, "cardHolderName": "A Shopper",
+                                  "cardExpiryDate": {"month": 5, "year": 2035}},
+            "merchant": {"entity": "default"}, "namespace": "ns1"}
+    return s.post(url + "/tokens", json=body, auth=("shop1", "pw"))

@@ -111,6 +111,7 @@ async def reset(request: web.Request) -> web.Response:
     store = core_of(request).store
     store.reset(tid)
     if tid is None:
+        core_of(request).reset_config()
         request.app["faults"].reset()
     return json_response({"reset": tid or "all", "tenants": len(store.tenants)})
 

@@ -36,6 +36,27 @@ class Core:
                 return default
         return raw
 
+    options_version: int = 0  # bumped on every change, so adapters can cache what they derive
+    _config_baseline: tuple | None = None
+
+    def set_options(self, values: dict) -> None:
+        self.options.update(values)
+        self.options_version += 1
+
+    def mark_baseline(self) -> None:
+        """Options, credentials and catalogue as loaded: what a full reset returns to, so a
+        fixture one test loads (magic cards, credentials) does not leak into the next test."""
+        self._config_baseline = (dict(self.options), self.credentials.snapshot(), self.catalogue.snapshot())
+
+    def reset_config(self) -> None:
+        if self._config_baseline is None:
+            return
+        options, credentials, catalogue = self._config_baseline
+        self.options = dict(options)
+        self.options_version += 1
+        self.credentials.restore(credentials)
+        self.catalogue.restore(catalogue)
+
     @classmethod
     def create(cls, mode: str = "try", seed: int | str | None = None, journal_size: int = 1000) -> Core:
         return cls(mode=mode, store=Store(Ids(seed)), journal=Journal(journal_size))

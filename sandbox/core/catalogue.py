@@ -61,6 +61,21 @@ class Catalogue:
             else:
                 raise FixtureError(f"{source}: catalogue.{key}: unknown key (bins, access, opp, wpg)")
 
+    def snapshot(self) -> tuple | None:
+        """What reset returns to; None while the default has not even been loaded yet."""
+        if not self._loaded:
+            return None
+        return self.bins.rows(), copy.deepcopy(self.magic)
+
+    def restore(self, snap: tuple | None) -> None:
+        if snap is None:
+            self.__init__()  # back to loading the default lazily
+            return
+        rows, magic = snap
+        self.bins = BinTable(rows)
+        self.magic = copy.deepcopy(magic)
+        self._loaded = True
+
     def magic_for(self, api: str, kind: str, key: str) -> dict | None:
         """The outcome a magic value triggers in one API, or None."""
         self._ensure()

@@ -87,6 +87,12 @@ class Credentials:
             raise FixtureError(f"{where}.merchantCodes: expected a list of merchant codes")
         self._wpg[user] = _Wpg(pw, frozenset(codes))
 
+    def snapshot(self) -> tuple:
+        return dict(self._access), dict(self._opp), dict(self._wpg)
+
+    def restore(self, snap: tuple) -> None:
+        self._access, self._opp, self._wpg = (dict(d) for d in snap)
+
     # -- checks --------------------------------------------------------------------------------
     def access(self, username: str, password: str) -> AccessPrincipal | None:
         known = self._access.get(username)

@@ -213,7 +213,7 @@ def _with_line(loc: Located, prefix: tuple, check) -> None:
 
 def apply(p: Plan, core: Core, faults: Faults, baseline: bool) -> None:
     store = core.store
-    core.options.update(p.options)
+    core.set_options(p.options)
     if p.credentials is not None:
         core.credentials.add(p.credentials, p.source)
     if p.catalogue is not None:
@@ -252,6 +252,7 @@ def load(loc: Located, core: Core, faults: Faults, baseline: bool = True, keep: 
         if p.clock is not None:
             keep["clock"] = p.clock
         core.store.mark_baseline()
+        core.mark_baseline()
         if keep.get("clock") is not None:
             core.store.set_baseline_clock(keep["clock"])
         faults.mark_baseline()

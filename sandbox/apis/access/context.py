@@ -24,26 +24,39 @@ from ...core.errors import OwnerFull, TokenNotFound, UpdateLimitExceeded
 from ...web.body import set_context
 from .errors import ACCESS_DENIED, AccessError, error_response
 
-POLICY = web.AppKey("access_policy", Policy)
-STRICT = web.AppKey("access_strict_headers", bool)
+SETTINGS = web.AppKey("access_settings", "Settings")
 _TOKENS_TYPE = re.compile(r"application/vnd\.worldpay\.tokens-v(\d+)(?:\.hal)?\+json", re.I)
 _MEDIA = {v: f"application/vnd.worldpay.tokens-v{v}.hal+json" for v in (1, 2, 3)}
 _MEDIA_V3 = _MEDIA[3]
 
 
+@dataclass(slots=True)
+class Settings:
+    """The `access.*` options, re-read only when the core's options change (a fixture's
+    `options:` or a reset), never parsed per request."""
+
+    version: int = -1
+    policy: Policy | None = None
+    strict: bool = False
+
+    def current(self, core: Core) -> Settings:
+        if self.version != core.options_version:
+            self.policy = Policy(
+                mode=core.mode,
+                try_lifetime_days=core.option("access.try_lifetime_days", 7),
+                extend_on_use=core.option("access.extend_on_use", True),
+                namespace_cap=core.option("access.namespace_cap", 16),
+                max_updates=core.option("access.max_updates", 50),
+                update_window_days=core.option("access.update_window_days", 30),
+                conflicts_minutes=core.option("access.conflicts_minutes", 30),
+            )
+            self.strict = core.option("access.strict_headers", False)
+            self.version = core.options_version
+        return self
+
+
 def configure(app: web.Application) -> None:
-    """Read the `access.*` options once, at start-up (never per request)."""
-    core: Core = app["core"]
-    app[POLICY] = Policy(
-        mode=core.mode,
-        try_lifetime_days=core.option("access.try_lifetime_days", 7),
-        extend_on_use=core.option("access.extend_on_use", True),
-        namespace_cap=core.option("access.namespace_cap", 16),
-        max_updates=core.option("access.max_updates", 50),
-        update_window_days=core.option("access.update_window_days", 30),
-        conflicts_minutes=core.option("access.conflicts_minutes", 30),
-    )
-    app[STRICT] = core.option("access.strict_headers", False)
+    app[SETTINGS] = Settings().current(app["core"])
 
 
 @dataclass(slots=True)
@@ -135,9 +148,10 @@ def operation(name: str, has_body: bool = False) -> Callable[[Handler], Callable
                 if principal is None:
                     raise AccessError(401, "accessDenied", ACCESS_DENIED)
                 tid = f"access:{principal.tenant}"
-                version, unmasked = _negotiate(request, app[STRICT], has_body)
+                settings = app[SETTINGS].current(core)
+                version, unmasked = _negotiate(request, settings.strict, has_body)
                 set_context(request, tenant=tid, operation=name)
-                ctx = Ctx(core, app[POLICY], principal, tid, version, _MEDIA.get(version, _MEDIA_V3), unmasked)
+                ctx = Ctx(core, settings.policy, principal, tid, version, _MEDIA.get(version, _MEDIA_V3), unmasked)
                 return await fn(request, ctx)
             except AccessError as e:
                 return error_response(e.status, e.name, e.message, **e.extra)
