@@ -142,7 +142,7 @@ class CardProfile:
     masked: str
 
 
-_PROFILES_MAX = 4096  # bounded: a long run sees many cards, a hot card stays cached
+_PROFILES_MAX = 1024  # bounded: a long run sees many cards, a hot card stays cached
 
 
 class BinTable:

@@ -60,7 +60,7 @@ class Clock:
         return cls(start=start, frozen=bool(data.get("frozen", False)))
 
 
-_ISO_MAX = 4096
+_ISO_MAX = 1024
 _isos: dict[float, str] = {}
 
 

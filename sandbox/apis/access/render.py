@@ -80,7 +80,7 @@ def token_resource(
 # Rendered token bodies (GET/inquiry without conflicts), keyed on everything the body is built
 # from, so any change to the token, its card profile or the host the client called misses.
 # Nothing in the body depends on the current time. Small and cleared when full, like opaque.py.
-_BODY_MAX = 1024
+_BODY_MAX = 256
 _bodies: dict[tuple, bytes] = {}
 
 
