@@ -324,6 +324,25 @@ def test_get_payment_and_query_return_the_transaction(opp):
         assert body["id"] == paid["id"] and body["result"] == paid["result"] and body["amount"] == "92.00"
 
 
+def test_query_by_merchant_transaction_id(opp):
+    """opp.md E13: GET /v1/query?entityId=…&merchantTransactionId=… finds this entity's transactions;
+    none -> 700.400.580 (HTTP 400) as for an unknown id; the parameter is required."""
+    first = opp.post("/v1/payments", {**CARD, **PAYMENT, "merchantTransactionId": "order-77"}).json()
+    opp.post("/v1/payments", {**CARD, **PAYMENT, "merchantTransactionId": "order-78"})
+    r = opp.get("/v1/query", merchantTransactionId="order-77")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [p["id"] for p in body["payments"]] == [first["id"]]
+    assert body["payments"][0]["merchantTransactionId"] == "order-77"
+    assert SUCCESS.match(body["result"]["code"])
+    assert_envelope(body)
+    missing = opp.get("/v1/query", merchantTransactionId="no-such-order")
+    assert missing.status_code == 400 and missing.json()["result"]["code"] == "700.400.580"
+    blank = opp.get("/v1/query")
+    assert blank.status_code == 400 and blank.json()["result"]["code"] == "200.300.404"
+    assert blank.json()["result"]["parameterErrors"][0]["name"] == "merchantTransactionId"
+
+
 def test_result_codes_endpoint(opp, http):
     """opp.md E14: GET /v1/resultcodes lists code and description."""
     body = http.get("/v1/resultcodes").json()

@@ -12,7 +12,7 @@ from ...core.opp_results import DESCRIPTIONS, INTEGRATOR_TEST_OK, success_code
 from . import checkouts, widget
 from .backoffice import complete_challenge, find_transaction, locate_pending, reference
 from .context import Ctx, opp_handler
-from .errors import envelope, json_response
+from .errors import OppFailure, envelope, json_response
 from .transactions import parse_payment, parse_registration, pay, register, registration_view
 
 routes = web.RouteTableDef()
@@ -99,6 +99,22 @@ async def get_payment(request: web.Request, ctx: Ctx) -> web.Response:
 @opp_handler("query.get", with_body=False)
 async def query_transaction(request: web.Request, ctx: Ctx) -> web.Response:
     return ok(copy.deepcopy(find_transaction(ctx, request.match_info["id"]).meta["view"]))
+
+
+@routes.get("/v1/query")
+@opp_handler("query.list", with_body=False)
+async def query_by_merchant_transaction_id(request: web.Request, ctx: Ctx) -> web.Response:
+    """E13 (opp.md §4): this entity's transactions carrying a merchantTransactionId, oldest first;
+    none -> HTTP 400 700.400.580 as for an unknown id (the list shape `payments` is our reading)."""
+    wanted = ctx.params.required("merchantTransactionId")
+    if ctx.params.errors:
+        raise OppFailure("200.300.404", errors=ctx.params.errors)
+    tenant = ctx.tenant
+    found = [copy.deepcopy(p.meta["view"]) for p in (tenant.payments.values() if tenant else ())
+             if p.meta.get("view", {}).get("merchantTransactionId") == wanted]
+    if not found:
+        raise OppFailure("700.400.580")
+    return ok(envelope("000.000.100", DESCRIPTIONS["000.000.100"], ctx.ndc(), ctx.now, payments=found))
 
 
 @routes.get("/v1/resultcodes")
