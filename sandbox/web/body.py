@@ -16,11 +16,18 @@ async def read_body(request: web.Request) -> bytes:
     if body is None:
         limit = request.get("body_limit") or request.app["config"].max_body
         stall = getattr(request.app["config"], "client_timeout", None)
-        parts, size = [], 0
-        while True:
+        content = request.content
+        # Fast path: a small body usually arrives with its headers, fully buffered and at EOF. Taking
+        # it without awaiting skips two timeout contexts (a timer each) per request.
+        first = content.read_nowait()
+        size = len(first)
+        if size > limit:
+            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size)
+        parts = [first] if first else []
+        while not content.is_eof():  # read_nowait() took all that was buffered
             try:  # a client that stops mid-body is answered 408 instead of holding the request open
                 async with asyncio.timeout(stall):
-                    chunk = await request.content.readany()
+                    chunk = await content.readany()
             except TimeoutError:
                 raise web.HTTPRequestTimeout() from None
             if not chunk:
