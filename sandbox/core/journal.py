@@ -49,6 +49,19 @@ class Journal:
         self._entries.append(entry)
         return entry
 
+    def exchange(self, api: str, tenant: str | None, operation: str | None, method: str, path: str, query: str,
+                 status: int, request_id: str, ms: float, request: bytes, response: bytes) -> dict:
+        """The middleware's every-request entry: the same dict as record("exchange", ...) with these
+        fields in this order, built directly rather than through the generic loop."""
+        self._seq += 1
+        entry = {"seq": self._seq, "kind": "exchange", "api": api, "tenant": tenant, "operation": operation,
+                 "method": method, "path": mask_text(path[:BODY_LIMIT]),
+                 "query": mask_text(query[:BODY_LIMIT]) if query else query, "status": status,
+                 "request_id": request_id, "ms": ms, "request": _masked_body(request),
+                 "response": _masked_body(response)}
+        self._entries.append(entry)
+        return entry
+
     def entries(self, tenant: str | None = None, api: str | None = None, since: int = 0) -> list[dict]:
         return [
             e

@@ -90,19 +90,11 @@ def make_middleware(apis: list[Api], admin_error, max_body: int, admin_max_body:
             resp.headers["WP-CorrelationId"] = rid
         journal = app["core"].journal
         if journal.size:
-            journal.record(
-                "exchange",
-                api=name,
-                tenant=request.get("tenant"),
-                operation=request.get("operation"),
-                method=request.method,
-                path=request.path,
-                query=request.query_string,
-                status=resp.status,
-                request_id=rid,
-                ms=round((time.monotonic() - started) * 1000, 3),
-                request=request.get("body", b""),
-                response=resp.body if isinstance(resp, web.Response) and isinstance(resp.body, bytes) else b"",
+            body = resp.body if isinstance(resp, web.Response) else None
+            journal.exchange(
+                name, request.get("tenant"), request.get("operation"), request.method, request.path,
+                request.query_string, resp.status, rid, round((time.monotonic() - started) * 1000, 3),
+                request.get("body", b""), body if isinstance(body, bytes) else b"",
             )
         return resp
 
