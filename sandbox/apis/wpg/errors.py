@@ -24,12 +24,19 @@ def cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
+# Document head per (merchant, version): the same few pairs answer every request.
+_HEADS: dict[tuple[str, str], str] = {}
+
+
 def reply_document(merchant_code: str, inner: str, version: str = "1.4") -> bytes:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n' + DOCTYPE + "\n"
-        f"<paymentService version={quoteattr(version)} merchantCode={quoteattr(merchant_code)}>"
-        f"<reply>{inner}</reply></paymentService>"
-    ).encode()
+    head = _HEADS.get((merchant_code, version))
+    if head is None:
+        head = ('<?xml version="1.0" encoding="UTF-8"?>\n' + DOCTYPE + "\n"
+                f"<paymentService version={quoteattr(version)} merchantCode={quoteattr(merchant_code)}><reply>")
+        if len(_HEADS) >= 256:
+            _HEADS.clear()
+        _HEADS[(merchant_code, version)] = head
+    return f"{head}{inner}</reply></paymentService>".encode()
 
 
 def error_reply(merchant_code: str, code: int, text: str, version: str = "1.4", status: int = 200) -> web.Response:

@@ -95,8 +95,8 @@ async def payment_service(request: web.Request) -> web.Response:
         inner = _error(5, "Maximum number of updates exceeded for this token")  # seed 003, HYB
     except OwnerFull as e:
         inner = _error(5, orders.full_text(e))
-    resp = web.Response(body=reply_document(merchant, inner, version), headers={"Content-Type": CONTENT_TYPE})
-    return _with_cookie(request, resp)
+    return web.Response(body=reply_document(merchant, inner, version),
+                        headers={"Content-Type": CONTENT_TYPE, "Set-Cookie": request.app["wpg.cookie"]})
 
 
 def _error(code: int, text: str) -> str:
@@ -110,13 +110,14 @@ def _attr(value: str) -> str:
 
 
 def _with_cookie(request: web.Request, resp: web.Response) -> web.Response:
-    resp.headers["Set-Cookie"] = f"machine={request.app['wpg.machine']};path=/"
+    resp.headers["Set-Cookie"] = request.app["wpg.cookie"]
     return resp
 
 
 def setup(app: web.Application) -> None:
     app.router.add_post(PATH, payment_service)
     app["wpg.machine"] = secrets.token_hex(4)  # the vendor's session-affinity cookie (wpg.md §1.1)
+    app["wpg.cookie"] = f"machine={app['wpg.machine']};path=/"
     notifier = Notifier(app["core"])
     app["wpg.notifier"] = notifier
     app.on_startup.append(notifier.start)
