@@ -124,3 +124,40 @@ def test_account_updater_on_token_inquiry(wpg):
     assert error_of(wpg.inquire(closed)) == ("5", "Token does not exist")
     cancelled = token_id(wpg.create(pan="6759649826438453"))
     assert "recurring" in error_of(wpg.inquire(cancelled))[1]
+
+
+def test_order_with_the_ancillary_elements_real_clients_send(wpg):
+    """wpg.md §8 (open-source clients) and the vendor DTD's order content model: ActiveMerchant-style
+    orders carry orderChannel, session, a full shopper/browser block, billingAddress,
+    statementNarrative, dynamicInteractionType, additional3DSData and exemption. They are accepted
+    (and ignored) rather than refused with code 2, and the order still creates its token."""
+    address = ("<address><address1>1 Main St</address1><postalCode>CB4 0WE</postalCode>"
+               "<city>Cambridge</city><countryCode>GB</countryCode><telephoneNumber>0123</telephoneNumber></address>")
+    root = wpg.op(
+        '<submit><order orderCode="am-1" installationId="1234"><description>Purchase</description>'
+        '<amount value="1000" currencyCode="GBP" exponent="2"/><orderContent>Two books</orderContent>'
+        '<orderChannel value="WEB"/>'
+        f'<paymentDetails>{card_ssl(holder="AUTHORISED")}'
+        '<storedCredentials usage="FIRST"/><session shopperIPAddress="127.0.0.1" id="sess-1"/></paymentDetails>'
+        "<shopper><shopperEmailAddress>jane@example.com</shopperEmailAddress>"
+        "<authenticatedShopperID>am-shopper</authenticatedShopperID>"
+        "<browser><acceptHeader>text/html</acceptHeader><userAgentHeader>Mozilla/5.0</userAgentHeader>"
+        "<httpAcceptLanguage>en-GB</httpAcceptLanguage><browserColourDepth>24</browserColourDepth></browser>"
+        "</shopper>"
+        f"<billingAddress>{address}</billingAddress><statementNarrative>BOOKS LTD</statementNarrative>"
+        f"{CREATE}"
+        '<dynamicInteractionType type="ECOMMERCE"/>'
+        '<additional3DSData dfReferenceId="df-1" challengeWindowSize="390x400" challengePreference="noPreference"/>'
+        '<exemption type="LV" placement="AUTHORISATION"/>'
+        "</order></submit>")
+    assert error_of(root) is None
+    status = root.find("reply/orderStatus")
+    assert status.findtext("payment/lastEvent") == "AUTHORISED"
+    assert token_id(root)
+    # Outside the vendor's content model is still a DTD violation (code 2), e.g. elements out of order.
+    bad = wpg.op(
+        '<submit><order orderCode="am-2"><description>Purchase</description>'
+        '<amount value="1000" currencyCode="GBP" exponent="2"/>'
+        f'<statementNarrative>X</statementNarrative><paymentDetails>{card_ssl()}</paymentDetails>'
+        "</order></submit>")
+    assert error_of(bad)[0] == "2"
