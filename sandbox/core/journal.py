@@ -13,6 +13,7 @@ BODY_LIMIT = 4096  # characters of each body kept per entry
 # Masked text per body: a repeated reply (the same token read again and again) is decoded and
 # masked once. Small and cleared when full; bytes cache their own hash, so a hit is cheap.
 _MASKED_MAX = 256
+_CACHED_BODY_MAX = 8192  # only small bodies are kept as keys: 256 bodies of 1 MiB would hold 256 MiB
 _masked: dict[bytes, str] = {}
 
 
@@ -20,9 +21,10 @@ def _masked_body(body: bytes) -> str:
     hit = _masked.get(body)
     if hit is None:
         hit = mask_text(body[: BODY_LIMIT * 4].decode("utf-8", "replace")[:BODY_LIMIT])
-        if len(_masked) >= _MASKED_MAX:
-            _masked.clear()
-        _masked[body] = hit
+        if len(body) <= _CACHED_BODY_MAX:
+            if len(_masked) >= _MASKED_MAX:
+                _masked.clear()
+            _masked[body] = hit
     return hit
 
 
