@@ -90,9 +90,10 @@ def _basic(header: str | None) -> tuple[str, str] | None:
             result = (user, pw) if sep else None
         except (binascii.Error, UnicodeDecodeError, ValueError):
             result = None
-    if len(_auth_cache) > 10_000:
-        _auth_cache.clear()
-    _auth_cache[header] = result
+    if len(header) <= 256:  # bounded in entries and in size: headers may be up to 8 KiB
+        if len(_auth_cache) >= 1024:
+            _auth_cache.clear()
+        _auth_cache[header] = result
     return result
 
 
