@@ -33,9 +33,10 @@ def reply_document(merchant_code: str, inner: str, version: str = "1.4") -> byte
     if head is None:
         head = ('<?xml version="1.0" encoding="UTF-8"?>\n' + DOCTYPE + "\n"
                 f"<paymentService version={quoteattr(version)} merchantCode={quoteattr(merchant_code)}><reply>")
-        if len(_HEADS) >= 256:
-            _HEADS.clear()
-        _HEADS[(merchant_code, version)] = head
+        if len(merchant_code) <= 64:  # a refused request may echo any length: cache real codes only
+            if len(_HEADS) >= 256:
+                _HEADS.clear()
+            _HEADS[(merchant_code, version)] = head
     return f"{head}{inner}</reply></paymentService>".encode()
 
 
