@@ -55,8 +55,19 @@ class CreateRequest:
     order_code: str | None  # None: created without payment
 
 
+_DAYS: dict[float, str] = {}
+
+
 def day(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+    # Cached per UTC day (every create names the day; strftime was a visible part of one).
+    key = ts // 86400
+    hit = _DAYS.get(key)
+    if hit is None:
+        hit = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+        if len(_DAYS) >= 64:
+            _DAYS.clear()
+        _DAYS[key] = hit
+    return hit
 
 
 def owner_of(scope: str, shopper: str | None) -> str | None:

@@ -15,11 +15,21 @@ NO_KEY = ("Detokenisation is not enabled for this merchant: no RSA public key is
           "(PUT /_sandbox/tenants/{tenant}/keys)")
 
 
-def year_month(ts: float) -> tuple[int, int]:
-    from datetime import UTC, datetime
+_MONTHS: dict[float, tuple[int, int]] = {}
 
-    d = datetime.fromtimestamp(ts, UTC)
-    return d.year, d.month
+
+def year_month(ts: float) -> tuple[int, int]:
+    key = ts // 86400  # cached per UTC day: every card check asks for the current month
+    hit = _MONTHS.get(key)
+    if hit is None:
+        from datetime import UTC, datetime
+
+        d = datetime.fromtimestamp(ts, UTC)
+        hit = (d.year, d.month)
+        if len(_MONTHS) >= 64:
+            _MONTHS.clear()
+        _MONTHS[key] = hit
+    return hit
 
 
 def scheme_id(el) -> str | None:
