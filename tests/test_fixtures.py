@@ -230,3 +230,19 @@ def create_in_namespace(s, url: str, pan: str):
                                   "cardExpiryDate": {"month": 5, "year": 2035}},
             "merchant": {"entity": "default"}, "namespace": "ns1"}
     return s.post(url + "/tokens", json=body, auth=("shop1", "pw"))
+
+
+def test_a_frozen_clock_does_not_become_the_reset_baseline(start_sandbox):
+    """DESIGN §4.3 reset 'back to the loaded fixtures': a fixture without `clock:` loaded while a
+    test had frozen the clock must not make that frozen instant what every later reset returns to."""
+    import requests
+
+    with requests.Session() as s:
+        url = start_sandbox().url
+        s.post(url + "/_sandbox/clock", json={"set": "2031-01-01T00:00:00Z", "freeze": True})
+        r = s.post(url + "/_sandbox/fixtures", data="version: 1\n", params={"baseline": "true"},
+                   headers={"Content-Type": "application/yaml"})
+        assert r.status_code == 200, r.text
+        s.post(url + "/_sandbox/reset")
+        clock = s.get(url + "/_sandbox/clock").json()
+        assert clock["frozen"] is False and not clock["now"].startswith("2031")

@@ -109,12 +109,29 @@ queries = st.dictionaries(st.sampled_from(["tenant", "api", "since", "x"]),
                           max_size=2)
 
 
+@pytest.fixture(scope="module")
+def own_http():
+    """The fuzzer gets a server of its own: a fuzzed `POST /_sandbox/fixtures` that succeeds moves
+    the reset baseline, which must not leak into the session server other tests share."""
+    import requests
+
+    from sandbox.client import SandboxProcess
+
+    class Session(requests.Session):
+        def request(self, method, url, *args, **kwargs):
+            return super().request(method, proc.url + url, *args, timeout=30, **kwargs)
+
+    with SandboxProcess() as proc, Session() as session:
+        yield session
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"]), path=st.sampled_from(ADMIN_PATHS),
        query=queries, body=bodies,
        ctype=st.sampled_from(["application/json", "application/yaml", "text/plain", "application/x-www-form-urlencoded"]))
-def test_fuzzed_admin_requests_never_5xx_and_rejections_change_nothing(http, method, path, query, body, ctype):
+def test_fuzzed_admin_requests_never_5xx_and_rejections_change_nothing(own_http, method, path, query, body, ctype):
     """Property (issue 9 §2): no 5xx for any request; a 4xx leaves the snapshot byte-identical."""
+    http = own_http
     http.post("/_sandbox/reset")
     freeze(http)
     before = http.get("/_sandbox/state").content
