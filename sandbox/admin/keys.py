@@ -6,10 +6,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..core.detokenise import DEFAULT_PADDING, PADDINGS, InvalidKey, check_key
-from ..core.store import valid_tenant_id
 from .errors import AdminError, json_response
 from .openapi import op, register
-from .routes import core_of, guarded, json_body
+from .routes import core_of, guarded, json_body, tenant_in_path
 
 routes = web.RouteTableDef()
 PATH = "/_sandbox/tenants/{tenant}/keys"
@@ -25,21 +24,11 @@ register(PATH,
          delete=op("Remove the registered key (detokenisation then fails)", params=_PARAM))
 
 
-def _tenant(request: web.Request) -> str:
-    tid = request.match_info["tenant"]
-    if not valid_tenant_id(tid):
-        raise AdminError(400, f"tenant {tid!r} is not a tenant id: expected <access|opp|wpg>:<name>")
-    return tid
-
-
 @routes.put(PATH)
 @guarded
 async def put_key(request: web.Request) -> web.Response:
-    tid = _tenant(request)
-    body = await json_body(request)
-    unknown = set(body) - {"public_key", "padding"}
-    if unknown:
-        raise AdminError(400, f"unknown field {sorted(unknown)[0]!r} (public_key, padding)")
+    tid = tenant_in_path(request)
+    body = await json_body(request, allowed={"public_key", "padding"})
     pem = body.get("public_key")
     if not isinstance(pem, str) or not pem.strip():
         raise AdminError(400, "public_key: a PEM public key string is required")
@@ -54,7 +43,7 @@ async def put_key(request: web.Request) -> web.Response:
 @routes.delete(PATH)
 @guarded
 async def delete_key(request: web.Request) -> web.Response:
-    tid = _tenant(request)
+    tid = tenant_in_path(request)
     store = core_of(request).store
     removed = False
     if store.peek(tid) is not None and "keys" in store.peek(tid).data:

@@ -8,10 +8,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..core import notifications
-from ..core.store import valid_tenant_id
 from .errors import AdminError, json_response
 from .openapi import op, register
-from .routes import core_of, guarded, json_body, tenant_param
+from .routes import core_of, guarded, json_body, tenant_in_path, tenant_param
 
 routes = web.RouteTableDef()
 CONFIG = "/_sandbox/tenants/{tenant}/notifications"
@@ -31,13 +30,6 @@ register("/_sandbox/notifications/{id}/redeliver",
                                                           "schema": {"type": "string"}}]))
 
 
-def _wpg_tenant(request: web.Request) -> str:
-    tid = request.match_info["tenant"]
-    if not valid_tenant_id(tid) or not tid.startswith("wpg:"):
-        raise AdminError(400, f"tenant {tid!r} is not a paymentService tenant id (wpg:<merchantCode>)")
-    return tid
-
-
 def _view(note: dict) -> dict:
     return {k: note[k] for k in ("id", "tenant", "orderCode", "event", "url", "status", "createdAt",
                                  "nextAttemptAt", "attempts", "body")}
@@ -46,11 +38,8 @@ def _view(note: dict) -> dict:
 @routes.put(CONFIG)
 @guarded
 async def put_config(request: web.Request) -> web.Response:
-    tid = _wpg_tenant(request)
-    body = await json_body(request)
-    unknown = set(body) - {"url", "events"}
-    if unknown:
-        raise AdminError(400, f"unknown field {sorted(unknown)[0]!r} (url, events)")
+    tid = tenant_in_path(request, "wpg")
+    body = await json_body(request, allowed={"url", "events"})
     if "url" not in body:
         raise AdminError(400, "url is required (null removes the configuration)")
     try:
@@ -63,7 +52,7 @@ async def put_config(request: web.Request) -> web.Response:
 @routes.get(CONFIG)
 @guarded
 async def get_config(request: web.Request) -> web.Response:
-    tid = _wpg_tenant(request)
+    tid = tenant_in_path(request, "wpg")
     return json_response({"tenant": tid, **(notifications.config_of(core_of(request).store.peek(tid)) or {})})
 
 

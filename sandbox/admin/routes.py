@@ -41,7 +41,8 @@ JSON_TYPES = ("application/json", "text/json", "text/plain", "application/x-www-
               "application/octet-stream")
 
 
-async def json_body(request: web.Request, expect: type = dict):
+async def json_body(request: web.Request, expect: type = dict, allowed: set[str] | None = None):
+    """The JSON body; with `allowed`, an object whose every field is one of those."""
     ctype = request.content_type if "Content-Type" in request.headers else ""
     if ctype and ctype not in JSON_TYPES and not ctype.endswith("+json"):
         raise AdminError(415, f"Content-Type {ctype!r} is not JSON: send application/json")
@@ -56,7 +57,20 @@ async def json_body(request: web.Request, expect: type = dict):
         raise AdminError(400, "body is nested too deeply") from None
     if not isinstance(value, expect):
         raise AdminError(400, f"body must be a JSON {expect.__name__.replace('dict', 'object')}")
+    if allowed is not None:
+        unknown = set(value) - allowed
+        if unknown:
+            raise AdminError(400, f"unknown field {sorted(unknown)[0]!r} (use {', '.join(sorted(allowed))})")
     return value
+
+
+def tenant_in_path(request: web.Request, api: str | None = None) -> str:
+    """The `{tenant}` path segment, a tenant id (of `api` when given)."""
+    tid = request.match_info["tenant"]
+    if not valid_tenant_id(tid) or (api is not None and not tid.startswith(api + ":")):
+        want = f"{api}:<name>" if api else "<access|opp|wpg>:<name>"
+        raise AdminError(400, f"tenant {tid!r} is not a tenant id: expected {want}")
+    return tid
 
 
 def guarded(handler):
@@ -205,10 +219,7 @@ async def get_clock(request: web.Request) -> web.Response:
 @guarded
 async def post_clock(request: web.Request) -> web.Response:
     tid = tenant_param(request)
-    body = await json_body(request)
-    unknown = set(body) - {"set", "advance", "freeze", "reset"}
-    if unknown:
-        raise AdminError(400, f"unknown clock field {sorted(unknown)[0]!r}: use set, advance, freeze or reset")
+    body = await json_body(request, allowed={"set", "advance", "freeze", "reset"})
     store = core_of(request).store
     # Validate everything before changing anything.
     when = None
