@@ -85,7 +85,7 @@ def test_slow_and_stalled_clients_do_not_block_others_and_are_timed_out(start_sa
         else:
             assert status_of(raw) == 408, raw[:300]
         if api == "access":
-            assert b"errorName" in raw
+            assert b'"errorName": "requestTimeout"' in raw, raw[:300]
         if api == "opp":
             assert b'"result"' in raw
     # The slow-header client is closed without a response being owed.

@@ -16,6 +16,7 @@ _NAMES = {
     404: "endpointNotFound",
     405: "methodNotAllowed",
     406: "headerHasInvalidValue",
+    408: "requestTimeout",  # not in the vendor's vocabulary (access.md §10.2 has no timeout); named plainly
     413: "bodyIsTooLarge",
     415: "headerHasInvalidValue",
     429: "apiRateLimitExceeded",
