@@ -7,14 +7,13 @@ from aiohttp import web
 
 from ..core.detokenise import DEFAULT_PADDING, PADDINGS, InvalidKey, check_key
 from .errors import AdminError, json_response
-from .openapi import op, register
+from .openapi import op, register, tenant_path
 from .routes import core_of, guarded, json_body, tenant_in_path
 
 routes = web.RouteTableDef()
 PATH = "/_sandbox/tenants/{tenant}/keys"
 
-_PARAM = [{"name": "tenant", "in": "path", "required": True, "schema": {"type": "string"},
-           "description": "Tenant id, e.g. `wpg:MYMERCHANT`"}]
+_PARAM = tenant_path()
 register(PATH,
          put=op("Register the merchant's RSA-2048 public key used to encrypt detokenised PANs", params=_PARAM,
                 body={"type": "object", "required": ["public_key"],

@@ -9,14 +9,13 @@ from aiohttp import web
 
 from ..core import notifications
 from .errors import AdminError, json_response
-from .openapi import op, register
+from .openapi import op, register, tenant_path
 from .routes import core_of, guarded, json_body, tenant_in_path, tenant_param
 
 routes = web.RouteTableDef()
 CONFIG = "/_sandbox/tenants/{tenant}/notifications"
 
-_PARAM = [{"name": "tenant", "in": "path", "required": True, "schema": {"type": "string"},
-           "description": "paymentService tenant id, e.g. `wpg:MYMERCHANT`"}]
+_PARAM = tenant_path("paymentService tenant id, e.g. `wpg:MYMERCHANT`")
 register(CONFIG,
          put=op("Set the merchant's notification URL and events (body {\"url\": null} removes it)", params=_PARAM,
                 body={"type": "object", "properties": {

@@ -11,6 +11,12 @@ _TENANT = {"name": "tenant", "in": "query", "required": False,
            "description": "Tenant id `<access|opp|wpg>:<name>`", "schema": {"type": "string"}}
 
 
+def tenant_path(description: str = "Tenant id, e.g. `wpg:MYMERCHANT`") -> list:
+    """The `{tenant}` path parameter of /_sandbox/tenants/{tenant}/... routes."""
+    return [{"name": "tenant", "in": "path", "required": True, "schema": {"type": "string"},
+             "description": description}]
+
+
 def op(summary: str, *, params: list | None = None, body: dict | None = None, tenant: bool = False,
        responses: dict | None = None) -> dict:
     spec: dict = {"summary": summary, "responses": responses or {"200": {"description": "OK"},

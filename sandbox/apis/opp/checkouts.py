@@ -82,21 +82,20 @@ async def checkout_result(request: web.Request, ctx: Ctx) -> web.Response:
 
 # -- shopper side (the widget) ------------------------------------------------------------------
 def _open_widget_call(request: web.Request, operation: str) -> tuple:
+    """(core, tenant id, checkout id, now, tenant) for a browser call naming a live checkout."""
     core = request.app["core"]
     checkout_id = request.match_info["id"]
     tid = checkouts.locate(core.store.tenants, checkout_id) if checkouts.CHECKOUT_ID.match(checkout_id) else None
     if tid is None:
         raise checkouts.CheckoutGone(checkout_id)
     set_context(request, tenant=tid, operation=operation)
-    return core, tid, checkout_id
+    return core, tid, checkout_id, core.store.now(tid), core.store.peek(tid)
 
 
 @routes.get("/v1/checkouts/{id}/widget")
 @opp_handler("checkout.widget", authenticated=False)
 async def widget_data(request: web.Request, ctx: None) -> web.Response:
-    core, tid, checkout_id = _open_widget_call(request, "checkout.widget")
-    now = core.store.now(tid)
-    tenant = core.store.peek(tid)
+    core, tid, checkout_id, now, tenant = _open_widget_call(request, "checkout.widget")
     checkout = checkouts.find(tenant.data, checkout_id, now)
     view = checkouts.widget_view(tenant.tokens, checkout, now)
     return json_response(200, envelope(PENDING_OK, describe(PENDING_OK), checkout_id, now, **view), CORS)
@@ -107,9 +106,7 @@ async def widget_data(request: web.Request, ctx: None) -> web.Response:
 @opp_handler("checkout.submit", authenticated=False)
 async def submit(request: web.Request, ctx: None) -> web.Response:
     """The widget's form submission: a new card, or `registrationId` for a one-click payment."""
-    core, tid, checkout_id = _open_widget_call(request, "checkout.submit")
-    now = core.store.now(tid)
-    tenant = core.store.peek(tid)
+    core, tid, checkout_id, now, tenant = _open_widget_call(request, "checkout.submit")
     checkout = checkouts.find_open(tenant.data, checkout_id, now)
     p = await params_of(request, with_body=True)
     ctx = Ctx(core, p, checkout["entityId"], tid, now)
