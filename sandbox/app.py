@@ -7,19 +7,28 @@ import time
 from aiohttp import web
 
 from . import admin
-from .apis import all_apis
 from .config import Config
 from .core import Core
 from .core.fixture_file import read_fixture_file
+from .web.adapter import Adapter
 from .web.faults import Faults
 from .web.middleware import make_middleware
 
 ADMIN_MAX_BODY = 256 * 1024 * 1024  # state snapshots and fixtures can be large
 
 
+def adapters() -> list[Adapter]:
+    """The composition root: the only place that imports the adapter packages."""
+    from .apis.access import API as ACCESS
+    from .apis.opp import API as OPP
+    from .apis.wpg import API as WPG
+
+    return [WPG, OPP, ACCESS]
+
+
 def create_core(config: Config) -> Core:
     core = Core.create(mode=config.mode, seed=config.seed, journal_size=config.journal_size)
-    core.set_options(config.options)
+    core.options.set(config.options)  # OptionError: an unknown key or bad value (exit 2)
     if config.credentials:
         core.credentials.strict = True
         core.credentials.add(read_fixture_file(config.credentials), config.credentials)
@@ -30,7 +39,7 @@ def create_core(config: Config) -> Core:
 def create_app(config: Config | None = None, core: Core | None = None) -> web.Application:
     config = config or Config()
     core = core or create_core(config)
-    apis = all_apis()
+    apis = adapters()
     app = web.Application(
         client_max_size=max(config.max_body, ADMIN_MAX_BODY),
         middlewares=[make_middleware(apis, admin.admin_error, config.max_body, ADMIN_MAX_BODY)],

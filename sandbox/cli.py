@@ -120,10 +120,11 @@ async def serve(config: Config) -> int:
 
     from .app import create_app
     from .core.errors import FixtureError, SnapshotError
+    from .core.options import OptionError
 
     try:
         app = create_app(config)
-    except (FixtureError, SnapshotError) as e:
+    except (FixtureError, SnapshotError, OptionError) as e:
         print(f"sandbox: {e}", file=sys.stderr)
         return 2
     # Slow or broken clients (README "Reliability"): aiohttp closes a connection that has not

@@ -106,6 +106,7 @@ def test_state_round_trip_is_identical(http):
     {"version": 1, "tenants": {"bogus": {}}},
     {"version": 1, "tenants": {"access:x": {"tokens": [{"pan": "1"}]}}},
     {"version": 1, "tenants": {"access:x": {"tokens": "nope"}}},
+    {"version": 1, "tenants": {"opp:x": {"data": {"note": "free-form data is not state"}}}},
 ])
 def test_state_put_rejects_bad_snapshots_and_changes_nothing(http, bad):
     http.put("/_sandbox/state", json=SNAPSHOT)
@@ -118,7 +119,7 @@ def test_state_put_rejects_bad_snapshots_and_changes_nothing(http, bad):
 
 
 def test_reset_all_and_one_tenant(http):
-    snap = {"version": 1, "tenants": {**SNAPSHOT["tenants"], "opp:ent": {"tokens": [], "payments": [], "data": {"x": 1}}}}
+    snap = {"version": 1, "tenants": {**SNAPSHOT["tenants"], "opp:ent": {"tokens": [], "payments": [], "data": {}}}}
     http.put("/_sandbox/state", json=snap)
     r = http.post("/_sandbox/reset", params={"tenant": "opp:ent"})
     assert r.status_code == 200

@@ -15,7 +15,7 @@ import requests
 
 
 def seed_tenant(url: str, name: str) -> None:
-    snap = {"version": 1, "tenants": {f"opp:{name}": {"tokens": [], "payments": [], "data": {"n": name}}}}
+    snap = {"version": 1, "tenants": {f"opp:{name}": {"tokens": [], "payments": [], "data": {"checkouts": {}}, "secret": name}}}
     current = requests.get(url + "/_sandbox/state", timeout=10).json()
     current["tenants"].update(snap["tenants"])
     assert requests.put(url + "/_sandbox/state", json=current, timeout=10).status_code == 200

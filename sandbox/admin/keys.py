@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..core.detokenise import DEFAULT_PADDING, PADDINGS, InvalidKey, check_key
+from ..core.wpg.detokenise import DEFAULT_PADDING, PADDINGS, InvalidKey, check_key
 from .errors import AdminError, json_response
 from .openapi import op, register, tenant_path
 from .routes import core_of, guarded, json_body, tenant_in_path
@@ -35,7 +35,7 @@ async def put_key(request: web.Request) -> web.Response:
         key = check_key(pem, body.get("padding") or DEFAULT_PADDING)
     except InvalidKey as e:
         raise AdminError(400, str(e)) from None
-    core_of(request).store.tenant(tid).data["keys"] = key
+    core_of(request).store.write(tid).state.key = key
     return json_response({"tenant": tid, "padding": key["padding"], "bits": 2048})
 
 
@@ -45,8 +45,8 @@ async def delete_key(request: web.Request) -> web.Response:
     tid = tenant_in_path(request)
     store = core_of(request).store
     removed = False
-    if store.peek(tid) is not None and "keys" in store.peek(tid).data:
-        store.tenant(tid).data.pop("keys")
+    if store.peek(tid) is not None and store.peek(tid).state.key is not None:
+        store.write(tid).state.key = None
         removed = True
     return json_response({"tenant": tid, "removed": removed})
 

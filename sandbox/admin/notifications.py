@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..core import notifications
+from ..core.wpg import notifications
 from .errors import AdminError, json_response
 from .openapi import op, register, tenant_path
 from .routes import core_of, guarded, json_body, tenant_in_path, tenant_param
@@ -60,7 +60,7 @@ async def get_config(request: web.Request) -> web.Response:
 async def list_notifications(request: web.Request) -> web.Response:
     tid = tenant_param(request)
     store = core_of(request).store
-    tids = [tid] if tid else sorted(t for t in store.tenants if t.startswith("wpg:"))
+    tids = [tid] if tid else sorted(t for t in store.tenants if t.api == "wpg")
     notes = [_view(n) for t in tids for n in notifications.outbox(store.peek(t))]
     return json_response({"notifications": notes})
 
@@ -74,7 +74,7 @@ async def redeliver(request: web.Request) -> web.Response:
         raise AdminError(404, f"no notification {request.match_info['id']!r}")
     tid, note = found
     notifications.redeliver(note, store.now(tid))
-    store.tenant(tid)
+    store.write(tid)
     notifier = request.app.get("wpg.notifier")
     if notifier is not None:
         notifier.wake(tid)

@@ -12,7 +12,8 @@ from .. import __version__
 from ..core import Core
 from ..core.clock import Clock, in_range, iso, parse_duration, parse_iso
 from ..core.errors import SnapshotError
-from ..core.store import APIS, valid_tenant_id
+from ..core.store import APIS
+from ..core.tenants import TenantId
 from ..web.body import read_body
 from .errors import AdminError, admin_error, json_response
 from .openapi import document, op, register
@@ -24,15 +25,16 @@ def core_of(request: web.Request) -> Core:
     return request.app["core"]
 
 
-def tenant_param(request: web.Request, required: bool = False) -> str | None:
+def tenant_param(request: web.Request, required: bool = False) -> TenantId | None:
     tid = request.query.get("tenant")
     if tid is None or tid == "":
         if required:
             raise AdminError(400, "query parameter 'tenant' is required")
         return None
-    if not valid_tenant_id(tid):
+    parsed = TenantId.parse(tid)
+    if parsed is None:
         raise AdminError(400, f"tenant {tid!r} is not a tenant id: expected <access|opp|wpg>:<name>")
-    return tid
+    return parsed
 
 
 # Content types a JSON body may arrive with: JSON itself, none, and what curl -d / scripts send
@@ -64,13 +66,14 @@ async def json_body(request: web.Request, expect: type = dict, allowed: set[str]
     return value
 
 
-def tenant_in_path(request: web.Request, api: str | None = None) -> str:
+def tenant_in_path(request: web.Request, api: str | None = None) -> TenantId:
     """The `{tenant}` path segment, a tenant id (of `api` when given)."""
     tid = request.match_info["tenant"]
-    if not valid_tenant_id(tid) or (api is not None and not tid.startswith(api + ":")):
+    parsed = TenantId.parse(tid)
+    if parsed is None or (api is not None and parsed.api != api):
         want = f"{api}:<name>" if api else "<access|opp|wpg>:<name>"
         raise AdminError(400, f"tenant {tid!r} is not a tenant id: expected {want}")
-    return tid
+    return parsed
 
 
 def guarded(handler):
@@ -249,7 +252,7 @@ async def post_clock(request: web.Request) -> web.Response:
         clock = store.clock
         store.touch()
     else:
-        tenant = store.tenant(tid)
+        tenant = store.write(tid)
         if body.get("reset"):
             tenant.clock = None
         if tenant.clock is None and set(body) - {"reset"}:

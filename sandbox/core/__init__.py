@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .access.state import AccessState
 from .catalogue import Catalogue
 from .credentials import Credentials
 from .ids import Ids
 from .journal import Journal
+from .opp.state import OppState
+from .options import Options
 from .store import Store
+from .tenants import register_state
+from .wpg.state import WpgState
+
+# The floor stores each API's typed tenant state without importing the API packages itself.
+register_state("access", AccessState)
+register_state("opp", OppState)
+register_state("wpg", WpgState)
 
 
 @dataclass
@@ -20,40 +30,19 @@ class Core:
     catalogue: Catalogue = field(default_factory=Catalogue)
     credentials: Credentials = field(default_factory=Credentials)
     journal: Journal = field(default_factory=Journal)
-    options: dict = field(default_factory=dict)  # per-API switches from --option KEY=VALUE (strings)
-
-    def option(self, key: str, default):
-        """A per-API switch converted to the type of its default (bool, int, float or str)."""
-        raw = self.options.get(key)
-        if raw is None:
-            return default
-        if isinstance(default, bool):
-            return str(raw).lower() in ("1", "true", "yes", "on")
-        if isinstance(default, int | float):
-            try:
-                return type(default)(raw)
-            except ValueError:
-                return default
-        return raw
-
-    options_version: int = 0  # bumped on every change, so adapters can cache what they derive
+    options: Options = field(default_factory=Options)  # the --option registry in force (options.py)
     _config_baseline: tuple | None = None
-
-    def set_options(self, values: dict) -> None:
-        self.options.update(values)
-        self.options_version += 1
 
     def mark_baseline(self) -> None:
         """Options, credentials and catalogue as loaded: what a full reset returns to, so a
         fixture one test loads (magic cards, credentials) does not leak into the next test."""
-        self._config_baseline = (dict(self.options), self.credentials.snapshot(), self.catalogue.snapshot())
+        self._config_baseline = (self.options.snapshot(), self.credentials.snapshot(), self.catalogue.snapshot())
 
     def reset_config(self) -> None:
         if self._config_baseline is None:
             return
         options, credentials, catalogue = self._config_baseline
-        self.options = dict(options)
-        self.options_version += 1
+        self.options.restore(options)
         self.credentials.restore(credentials)
         self.catalogue.restore(catalogue)
 

@@ -1,7 +1,7 @@
 """The tenant-scoped in-memory store, its snapshot, and reset to the loaded fixtures.
 
 A tenant id is `<api>:<name>` (DESIGN §3). Reads use `peek()` and never create a tenant, so a
-request that fails leaves the snapshot byte-identical; writes use `tenant()`, which creates it
+request that fails leaves the snapshot byte-identical; writes use `write()`, which creates it
 and marks it changed. Reset restores only the tenants changed since the baseline, so resetting
 a sandbox that holds a million seeded tokens costs what the test changed, not the store size.
 """
@@ -9,22 +9,15 @@ a sandbox that holds a million seeded tokens costs what the test changed, not th
 from __future__ import annotations
 
 import gc
-import re
 from typing import Any
 
 from .clock import Clock
 from .errors import SnapshotError
 from .ids import Ids
-from .payments import Payment
-from .tokens import Token, TokenBook
+from .tenants import APIS, Tenant, TenantId, valid_tenant_id
 
-APIS = ("access", "opp", "wpg")
+__all__ = ["APIS", "SNAPSHOT_VERSION", "Store", "Tenant", "TenantId", "valid_tenant_id"]
 SNAPSHOT_VERSION = 1
-_TENANT_ID = re.compile(r"^(access|opp|wpg):[^\s]{1,128}$")
-
-
-def valid_tenant_id(tid: str) -> bool:
-    return isinstance(tid, str) and bool(_TENANT_ID.match(tid))
 
 
 SETTLE_AT = 10_000  # stored tokens + payments in one bulk load before it is worth settling
@@ -39,59 +32,8 @@ def settle() -> None:
     gc.freeze()
 
 
-class Tenant:
-    __slots__ = ("id", "api", "name", "tokens", "payments", "data", "clock", "secret")
-
-    def __init__(self, tid: str, secret: str) -> None:
-        self.id = tid
-        self.api, self.name = tid.split(":", 1)
-        self.tokens = TokenBook()
-        self.payments: dict[str, Payment] = {}
-        self.data: dict[str, Any] = {}  # per-API JSON-able state (checkouts, conflicts, settings)
-        self.clock: Clock | None = None  # own clock, else the global one
-        self.secret = secret  # keys this tenant's opaque links; never leaves the process except in state
-
-    def to_dict(self) -> dict:
-        return {
-            "secret": self.secret,
-            "clock": self.clock.to_dict() if self.clock else None,
-            "tokens": [t.to_dict() for t in self.tokens.by_id.values()],
-            "payments": [p.to_dict() for p in self.payments.values()],
-            "data": self.data,
-        }
-
-    @classmethod
-    def from_dict(cls, tid: str, d: dict) -> Tenant:
-        if not valid_tenant_id(tid):
-            raise SnapshotError(f"tenants: {tid!r} is not a tenant id (<access|opp|wpg>:<name>)")
-        if not isinstance(d, dict):
-            raise SnapshotError(f"tenants.{tid}: expected an object")
-        try:
-            t = cls(tid, str(d.get("secret") or ""))
-            if d.get("clock") is not None:
-                t.clock = Clock.from_dict(d["clock"])
-            for i, raw in enumerate(d.get("tokens") or []):
-                try:
-                    tok = Token.from_dict(raw)
-                except (KeyError, TypeError, ValueError) as e:
-                    raise SnapshotError(f"tenants.{tid}.tokens[{i}]: {e!r}") from None
-                # OPP registrations never match one another, so they are not indexed by PAN.
-                t.tokens.add(tok, indexed=t.api != "opp")
-            for i, raw in enumerate(d.get("payments") or []):
-                try:
-                    pay = Payment.from_dict(raw)
-                except (KeyError, TypeError, ValueError) as e:
-                    raise SnapshotError(f"tenants.{tid}.payments[{i}]: {e!r}") from None
-                t.payments[pay.id] = pay
-            data = d.get("data") or {}
-            if not isinstance(data, dict):
-                raise SnapshotError(f"tenants.{tid}.data: expected an object")
-            t.data = data
-        except SnapshotError:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise SnapshotError(f"tenants.{tid}: {e!r}") from None
-        return t
+def _bad_tenant(tid: Any):
+    raise ValueError(f"{tid!r} is not a tenant id")
 
 
 class Store:
@@ -109,11 +51,13 @@ class Store:
     def peek(self, tid: str) -> Tenant | None:
         return self.tenants.get(tid)
 
-    def tenant(self, tid: str) -> Tenant:
-        """The tenant for a write: created on first use, marked changed."""
+    def write(self, tid: TenantId) -> Tenant:
+        """The one entry point for a write: the tenant, created on first use and marked changed
+        (reset restores it, persistence saves it). Core operations call it once they have
+        checked everything, so a refused request never creates or changes a tenant."""
         t = self.tenants.get(tid)
         if t is None:
-            t = Tenant(tid, self.ids.hex(32))
+            t = Tenant(TenantId.parse(tid) or _bad_tenant(tid), self.ids.hex(32))
             self.tenants[tid] = t
         self._dirty.add(tid)
         self.version += 1
@@ -158,7 +102,10 @@ class Store:
         paused = gc.isenabled()
         gc.disable()
         try:
-            tenants = {tid: Tenant.from_dict(tid, raw) for tid, raw in tenants_raw.items()}
+            tenants = {}
+            for key, raw in tenants_raw.items():
+                t = Tenant.from_dict(key, raw)
+                tenants[t.id] = t
         finally:
             if paused:
                 gc.enable()

@@ -18,9 +18,11 @@ from ..core.clock import Clock
 from ..core.credentials import Credentials
 from ..core.errors import FixtureError
 from ..core.ids import Ids
+from ..core.options import OptionError, Options
 from ..core.store import SNAPSHOT_VERSION, valid_tenant_id
+from ..core.tenants import TenantId
 from ..web.faults import Faults, FaultSpecError, Rule
-from . import apis
+from . import access, common, opp, wpg
 from .fake import Filler
 from .fields import Fields
 from .source import Located
@@ -68,14 +70,17 @@ def plan(loc: Located, core: Core, faults: Faults) -> Plan:
     for k, v in options.items():
         if not isinstance(v, str | int | float | bool):
             raise top.err("options", f"{k}: expected a text, number or true/false value")
-        p.options[str(k)] = str(v).lower() if isinstance(v, bool) else str(v)
+        try:
+            p.options.update(Options.parse({str(k): v}))
+        except OptionError as e:
+            raise top.err("options", str(e)) from None
     if top.has("credentials"):
         p.credentials = loc.data["credentials"]
         _with_line(loc, ("credentials",), lambda: Credentials().add(p.credentials, loc.source))
     if top.has("catalogue"):
         p.catalogue = loc.data["catalogue"]
         _with_line(loc, ("catalogue",), lambda: Catalogue().merge(p.catalogue, loc.source))
-    option = _option_reader(core, p.options)
+    option = core.options.overlay(p.options)
     fill = Filler(seed)
     ids = Ids(f"fixture:{seed}")
     tenants = top.mapping("tenants") or {}
@@ -83,7 +88,7 @@ def plan(loc: Located, core: Core, faults: Faults) -> Plan:
         path = ("tenants", str(tid))
         if not valid_tenant_id(str(tid)):
             raise loc.error(path, "not a tenant id: expected <access|opp|wpg>:<name>, e.g. wpg:MYMERCHANT")
-        ctx = apis.Ctx(now, fill, ids, core.mode, option, core.catalogue.profile)
+        ctx = common.Ctx(now, fill, ids, core.mode, option, core.catalogue.profile)
         p.tenants[str(tid)] = _tenant(loc, path, str(tid), raw or {}, ctx, seed, p)
     for i, spec in enumerate(top.items("faults")):
         try:
@@ -96,15 +101,15 @@ def plan(loc: Located, core: Core, faults: Faults) -> Plan:
     return p
 
 
-def _tenant(loc, path, tid, raw, ctx: apis.Ctx, seed, p: Plan) -> dict:
+def _tenant(loc, path, tid, raw, ctx: common.Ctx, seed, p: Plan) -> dict:
     f = Fields(loc, path, raw, TENANT)
-    api = tid.split(":", 1)[0]
+    api = TenantId.parse(tid).api
     clock = f.sub("clock", {"start", "frozen"})
     tclock = None
     if clock is not None:
         start = clock.time("start", ctx.now, ctx.now)
         tclock = {"now": start, "frozen": clock.boolean("frozen")}
-        ctx = apis.Ctx(start, ctx.fill, ctx.ids, ctx.mode, ctx.option, ctx.profile)
+        ctx = common.Ctx(start, ctx.fill, ctx.ids, ctx.mode, ctx.options, ctx.profile)
     data = dict(f.mapping("data") or {})
     counter = {"seq": int(data.get("wpg", {}).get("seq", 0)) if isinstance(data.get("wpg"), dict) else 0}
 
@@ -112,7 +117,7 @@ def _tenant(loc, path, tid, raw, ctx: apis.Ctx, seed, p: Plan) -> dict:
         counter["seq"] += 1
         return counter["seq"]
 
-    allowed = {"access": apis.ACCESS_TOKEN, "opp": apis.OPP_TOKEN, "wpg": apis.WPG_TOKEN}[api]
+    allowed = {"access": access.ACCESS_TOKEN, "opp": opp.OPP_TOKEN, "wpg": wpg.WPG_TOKEN}[api]
     tokens: dict[str, dict] = {}
     owners: dict[tuple, str] = {}
     for i, raw_tok in enumerate(f.items("tokens")):
@@ -122,11 +127,11 @@ def _tenant(loc, path, tid, raw, ctx: apis.Ctx, seed, p: Plan) -> dict:
             raise tf.err("count", "a repeated entry cannot name one token id")
         for _ in range(count):
             if api == "access":
-                tok = apis.access_token(tf, ctx)
+                tok = access.access_token(tf, ctx)
             elif api == "opp":
-                tok = apis.opp_registration(tf, ctx)
+                tok = opp.opp_registration(tf, ctx)
             else:
-                tok = apis.wpg_token(tf, ctx, seq)
+                tok = wpg.wpg_token(tf, ctx, seq)
             if tok.id in tokens:
                 raise tf.err(None, f"token id {tok.id} is used twice in {tid}")
             if api != "opp":  # OPP registrations never match, so the same card may be stored twice
@@ -142,8 +147,8 @@ def _tenant(loc, path, tid, raw, ctx: apis.Ctx, seed, p: Plan) -> dict:
     if rows and api == "access":
         raise f.err("payments", "the Access Tokens API has no payments (seed OPP payments or wpg orders)")
     for i, raw_pay in enumerate(rows):
-        pf = Fields(loc, path + ("payments", f"[{i}]"), raw_pay, apis.PAYMENT)
-        pay = apis.payment(pf, ctx, api, tokens)
+        pf = Fields(loc, path + ("payments", f"[{i}]"), raw_pay, common.PAYMENT)
+        pay = common.payment(pf, ctx, api, tokens)
         if pay.id in payments:
             raise pf.err(None, f"payment {pay.id} is listed twice")
         if pay.token_id is not None and pay.token_id not in tokens:
@@ -164,30 +169,13 @@ def _tenant(loc, path, tid, raw, ctx: apis.Ctx, seed, p: Plan) -> dict:
 
 def _notifications(f: Fields) -> dict:
     """`data["wpg"]["notify"]`, checked by the same rules as the control plane (core/notifications)."""
-    from ..core import notifications
     from ..core.store import Store
+    from ..core.wpg import notifications
 
     try:
         return notifications.configure(Store(), "wpg:check", f.text("url", required=True), f.raw("events"))
     except notifications.NotificationConfigError as e:
         raise f.err("events" if "event" in str(e) else "url", str(e)) from None
-
-
-def _option_reader(core: Core, extra: dict):
-    def option(key: str, default):
-        if key in extra:
-            saved = core.options.get(key)
-            core.options[key] = extra[key]
-            try:
-                return core.option(key, default)
-            finally:
-                if saved is None:
-                    core.options.pop(key)
-                else:
-                    core.options[key] = saved
-        return core.option(key, default)
-
-    return option
 
 
 def _located_message(loc: Located, message: str) -> FixtureError:
@@ -213,7 +201,8 @@ def _with_line(loc: Located, prefix: tuple, check) -> None:
 
 def apply(p: Plan, core: Core, faults: Faults, baseline: bool) -> None:
     store = core.store
-    core.set_options(p.options)
+    if p.options:
+        core.options.set(p.options)
     if p.credentials is not None:
         core.credentials.add(p.credentials, p.source)
     if p.catalogue is not None:

@@ -159,11 +159,9 @@ def parse_rule(spec: Any, rule_id: str, where: str = "fault") -> Rule:
     return r
 
 
-def _error_of(api: str | None):
-    """The owning API's error constructor (the middleware hands it only to `respond`)."""
-    from ..apis import all_apis
-
-    return next(a.error for a in all_apis() if a.name == api)
+def _error_of(request: web.Request):
+    """The owning API's error constructor, put on the request by the middleware."""
+    return request["error"]
 
 
 def _latency(value: Any, where: str) -> tuple:
@@ -239,7 +237,7 @@ class Faults:
         if rule.action == "delay":
             await self._sleep(rule)
             return None
-        return await self._act(request, rule, _error_of(request.get("api")))
+        return await self._act(request, rule, _error_of(request))
 
     def on_context(self, request: web.Request) -> None:
         if request.get("fault_checked"):

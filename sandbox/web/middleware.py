@@ -14,7 +14,7 @@ import time
 
 from aiohttp import web
 
-from ..apis import Api
+from .adapter import Adapter
 
 log = logging.getLogger("sandbox")
 _SAFE_ID = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable, no spaces: safe to echo in a header
@@ -31,11 +31,11 @@ def new_request_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def make_middleware(apis: list[Api], admin_error, max_body: int, admin_max_body: int):
+def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_body: int):
     owners = [(p, api) for api in apis for p in api.prefixes]
     default = next(a for a in apis if a.name == "access")  # Access owns "/" (discovery)
 
-    def owner_of(path: str) -> Api | None:
+    def owner_of(path: str) -> Adapter | None:
         if path.startswith("/_sandbox"):
             return None
         for prefix, api in owners:
@@ -53,6 +53,7 @@ def make_middleware(apis: list[Api], admin_error, max_body: int, admin_max_body:
         request["api"] = name
         request["request_id"] = rid
         error = api.error if api else admin_error
+        request["error"] = error  # fault rules answer in the owning API's envelope
         limit = max_body if api else admin_max_body
         request["body_limit"] = limit
         app = request.app

@@ -77,12 +77,15 @@ def test_state_snapshot_round_trips_under_hostile_strings(http):
     freeze(http)
     snap = json.loads(http.get("/_sandbox/state").content)
     weird = "\x00\u202e<x>&amp;\"'\\" + "\U0001f600" * 3 + "y" * 100_000
-    # Data under a tenant's per-API dict is free-form JSON (store.Tenant.data).
-    snap["tenants"]["access:weird"] = {"tokens": [], "payments": {}, "data": {"note": weird}}
+    # Free text lives in a token's fields (each API's typed state refuses unknown keys).
+    token = {"id": "9912345678901234567", "owner": None, "pan": "4444333322221111", "expiryMonth": 5,
+             "expiryYear": 2035, "holder": weird, "address": None, "createdAt": 1.0e9, "expiresAt": 4.0e9,
+             "lastUsedAt": 1.0e9, "updates": [], "meta": {"description": weird}}
+    snap["tenants"]["access:weird"] = {"tokens": [token], "payments": [], "data": {}}
     r = http.put("/_sandbox/state", json=snap)
     assert r.status_code == 200, r.text
-    back = http.get("/_sandbox/state?tenant=access:weird").json()
-    assert back["tenants"]["access:weird"]["data"]["note"] == weird
+    back = http.get("/_sandbox/state?tenant=access:weird").json()["tenants"]["access:weird"]["tokens"][0]
+    assert back["holder"] == weird and back["meta"]["description"] == weird
 
 
 ADMIN_PATHS = ["/_sandbox/state", "/_sandbox/clock", "/_sandbox/reset", "/_sandbox/journal", "/_sandbox/faults",

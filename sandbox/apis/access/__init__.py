@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import Api
+from ...web.adapter import Adapter
 from .errors import transport_error
 from .routes import setup
 
-API = Api(name="access", prefixes=("/tokens", "/rels"), setup=setup, error=transport_error)
+API = Adapter(name="access", prefixes=("/tokens", "/rels"), setup=setup, error=transport_error)

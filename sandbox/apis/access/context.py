@@ -18,9 +18,10 @@ from functools import wraps
 from aiohttp import web
 
 from ...core import Core
-from ...core.access_tokens import Policy
+from ...core.access.tokens import Policy
 from ...core.credentials import AccessPrincipal
 from ...core.errors import OwnerFull, TokenNotFound, UpdateLimitExceeded
+from ...core.tenants import TenantId
 from ...web.body import set_context
 from .errors import ACCESS_DENIED, AccessError, error_response
 
@@ -40,18 +41,18 @@ class Settings:
     strict: bool = False
 
     def current(self, core: Core) -> Settings:
-        if self.version != core.options_version:
+        if self.version != core.options.version:
             self.policy = Policy(
                 mode=core.mode,
-                try_lifetime_days=core.option("access.try_lifetime_days", 7),
-                extend_on_use=core.option("access.extend_on_use", True),
-                namespace_cap=core.option("access.namespace_cap", 16),
-                max_updates=core.option("access.max_updates", 50),
-                update_window_days=core.option("access.update_window_days", 30),
-                conflicts_minutes=core.option("access.conflicts_minutes", 30),
+                try_lifetime_days=core.options["access.try_lifetime_days"],
+                extend_on_use=core.options["access.extend_on_use"],
+                namespace_cap=core.options["access.namespace_cap"],
+                max_updates=core.options["access.max_updates"],
+                update_window_days=core.options["access.update_window_days"],
+                conflicts_minutes=core.options["access.conflicts_minutes"],
             )
-            self.strict = core.option("access.strict_headers", False)
-            self.version = core.options_version
+            self.strict = core.options["access.strict_headers"]
+            self.version = core.options.version
         return self
 
 
@@ -64,7 +65,7 @@ class Ctx:
     core: Core
     policy: Policy
     principal: AccessPrincipal
-    tid: str
+    tid: TenantId
     version: int  # media-type version the client spoke (1, 2 or 3)
     media: str  # the Content-Type we answer with
     unmasked: bool  # Accept carried `masked=false` (detokenise)
@@ -148,7 +149,9 @@ def operation(name: str, has_body: bool = False) -> Callable[[Handler], Callable
                 principal = core.credentials.access(*creds) if creds else None
                 if principal is None:
                     raise AccessError(401, "accessDenied", ACCESS_DENIED)
-                tid = f"access:{principal.tenant}"
+                tid = TenantId.of("access", principal.tenant)
+                if tid is None:  # a name the control plane could not address: never a tenant
+                    raise AccessError(401, "accessDenied", ACCESS_DENIED)
                 settings = app[SETTINGS].current(core)
                 version, unmasked = _negotiate(request, settings.strict, has_body)
                 set_context(request, tenant=tid, operation=name)

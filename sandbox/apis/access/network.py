@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from ...core import access_network as npt
-from ...core import access_tokens as tokens
+from ...core.access import network as npt
+from ...core.access import opaque, tokens
 from ...web.body import read_body
-from . import opaque, parse, render
+from . import parse, render
 from .context import Ctx, operation
 from .errors import AccessError, not_found
 
@@ -29,7 +29,7 @@ def add_routes(app: web.Application) -> None:
 
 def _check_enabled(ctx: Ctx) -> None:
     """NPT is enabled per account; `access.npt_enabled=false` imitates an account without it."""
-    if not ctx.core.option("access.npt_enabled", True):
+    if not ctx.core.options["access.npt_enabled"]:
         raise AccessError(403, "nptConfigurationError", "Account not configured to use NPT")
 
 
@@ -88,10 +88,10 @@ async def provision(request: web.Request, ctx: Ctx) -> web.Response:
     else:
         pan, expiry = req["pan"], req["expiry"]
     magic = ctx.core.catalogue.magic_for("access", "network", pan)
-    tenant = store.tenant(ctx.tid)
+    tenant = store.write(ctx.tid)
     if source is not None:
         tokens.use(tenant.tokens.get(source), now, ctx.policy)  # provisioning from a token is a use
-    rec = npt.provision(tenant.data, store.ids, pan, expiry, now, magic, source)
+    rec = npt.provision(tenant.state, store.ids, pan, expiry, now, magic, source)
     return render.json_response(_body(render.base_url(request), rec, now, lookup=False), ctx.media)
 
 
@@ -109,7 +109,7 @@ def _token_from_href(tenant, href: str, now: float):
 async def lookup(request: web.Request, ctx: Ctx) -> web.Response:
     """`GET /tokens/network/{tokenReference}`: the data as at provisioning (access.md §9)."""
     tenant = ctx.core.store.peek(ctx.tid)
-    rec = npt.find(tenant.data if tenant else None, request.match_info["ref"])
+    rec = npt.find(tenant.state if tenant else None, request.match_info["ref"])
     if rec is None:
         raise not_found()
     return render.json_response(_body(render.base_url(request), rec, ctx.now(), lookup=True), ctx.media)
@@ -121,7 +121,7 @@ async def cryptogram(request: web.Request, ctx: Ctx) -> web.Response:
     number = parse.cryptogram_request(parse.load_json(await read_body(request)))
     _check_enabled(ctx)
     tenant = ctx.core.store.peek(ctx.tid)
-    rec = npt.find(tenant.data if tenant else None, number)
+    rec = npt.find(tenant.state if tenant else None, number)
     if rec is None or npt.status(rec, ctx.now()) != "Active":
         raise AccessError(400, "fieldHasInvalidValue", "Token number is not valid", jsonPath="$.tokenNumber")
     base = render.base_url(request)
@@ -145,8 +145,8 @@ async def delete(request: web.Request, ctx: Ctx) -> web.Response:
         raise AccessError(400, "fieldHasInvalidValue", "Token number is not valid")
     _check_enabled(ctx)
     tenant = ctx.core.store.peek(ctx.tid)
-    rec = npt.find(tenant.data if tenant else None, ref)
+    rec = npt.find(tenant.state if tenant else None, ref)
     if rec is None:
         raise AccessError(404, "networkProviderError", "Network Token Provider Error")
-    npt.delete(ctx.core.store.tenant(ctx.tid).data, rec)
+    npt.delete(ctx.core.store.write(ctx.tid).state, rec)
     return web.Response(status=204)

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from ...core.access_tokens import CardDetails, CreateRequest
+from ...core.access.tokens import CardDetails, CreateRequest
 from ...core.cards import luhn_ok
 from ...core.clock import parse_iso
 from .errors import AccessError, invalid

@@ -10,11 +10,11 @@ import json
 
 from aiohttp import web
 
-from ...core.access_tokens import STR
+from ...core.access import opaque
+from ...core.access.tokens import STR
 from ...core.cards import CardProfile, mask
 from ...core.clock import iso
 from ...core.tokens import Token
-from . import opaque
 
 # Field rels in the order of the seed's `_links`.
 FIELD_RELS = ("description", "cardHolderName", "cardExpiryDate", "billingAddress", "schemeTransactionReference")

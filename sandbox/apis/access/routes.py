@@ -11,10 +11,10 @@ import re
 
 from aiohttp import web
 
-from ...core import access_tokens as tokens
+from ...core.access import opaque, tokens
 from ...core.tokens import Outcome
 from ...web.body import read_body
-from . import network, opaque, parse, render
+from . import network, parse, render
 from .context import Ctx, configure, operation
 from .errors import ACCESS_DENIED, AccessError, not_found
 
@@ -107,9 +107,9 @@ async def create(request: web.Request, ctx: Ctx) -> web.Response:
         raise AccessError(422, "unrecognizedCardBrand", "The card brand is not recognized")
     # Validate first, then act: an existing tenant is used as is (a 403 changes nothing); only a
     # first write creates it.
-    tenant = store.peek(ctx.tid) or store.tenant(ctx.tid)
+    tenant = store.peek(ctx.tid) or store.write(ctx.tid)
     outcome, token, _ = tokens.create(tenant.tokens, req, now, policy, store.ids.access_token_id)
-    store.tenant(ctx.tid)
+    store.write(ctx.tid)
     base = render.base_url(request)
     held = tokens.pending_conflicts(token, now) if outcome is Outcome.CONFLICT else None
     body = render.token_resource(base, tenant.secret, token, profile, conflicts=held)
@@ -144,7 +144,7 @@ def _check_detokenize(ctx: Ctx) -> None:
 def _inquiry(ctx: Ctx, token, now: float) -> None:
     """An inquiry counts as use for the half-life extension; write only when it changes."""
     if tokens.needs_extension(token, now, ctx.policy):
-        ctx.core.store.tenant(ctx.tid)
+        ctx.core.store.write(ctx.tid)
         tokens.use(token, now, ctx.policy)
 
 
@@ -192,12 +192,12 @@ async def put_token(request: web.Request, ctx: Ctx) -> web.Response:
         if tokens.pending_conflicts(token, now) is None:
             raise not_found()
         tokens.check_update(token, now, ctx.policy)
-        ctx.core.store.tenant(ctx.tid)
+        ctx.core.store.write(ctx.tid)
         tokens.resolve_conflicts(token, now, ctx.policy)
         return web.Response(status=204)
     value = parse.update_value(field, parse.load_json(await read_body(request)))
     tokens.check_update(token, now, ctx.policy)  # 429 before the tenant is marked changed
-    ctx.core.store.tenant(ctx.tid)
+    ctx.core.store.write(ctx.tid)
     tokens.update(token, _FIELD_ATTR[field], value, now, ctx.policy)
     return web.Response(status=204)
 
@@ -208,6 +208,6 @@ async def delete_token(request: web.Request, ctx: Ctx) -> web.Response:
     tenant, token, field = _locate(request, ctx)
     if field != "token":
         raise _method_not_allowed()
-    ctx.core.store.tenant(ctx.tid)
+    ctx.core.store.write(ctx.tid)
     tokens.delete(tenant.tokens, token)
     return web.Response(status=204)

@@ -8,9 +8,10 @@ payment, token payments included. Unknown or unsuitable references answer the 70
 
 from __future__ import annotations
 
-from ...core import payments, registrations
+from ...core import payments
 from ...core.errors import InvalidTransition
-from ...core.opp_results import success_code
+from ...core.opp import registrations
+from ...core.opp.results import success_code
 from ...core.payments import Payment
 from .context import Ctx
 from .errors import OppFailure, envelope
@@ -100,7 +101,7 @@ def _money(minor: int) -> str:
 
 
 def _describe(code: str) -> str:
-    from ...core.opp_results import describe
+    from ...core.opp.results import describe
 
     return describe(code)
 
@@ -121,7 +122,7 @@ def complete_challenge(core, tenant_id: str, tx_id: str, passed: bool) -> tuple[
 
     Returns the final view and the pending context (checkout id, shopperResultUrl)."""
     store = core.store
-    tenant = store.tenant(tenant_id)
+    tenant = store.write(tenant_id)
     payment = tenant.payments[tx_id]
     pending = payment.meta.pop("pending")
     now = store.now(tenant_id)

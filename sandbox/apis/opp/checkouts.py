@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from ...core import checkouts, registrations
-from ...core.opp_results import CHECKOUT_CREATED, PENDING_OK, describe
+from ...core.opp import checkouts, registrations
+from ...core.opp.results import CHECKOUT_CREATED, PENDING_OK, describe
 from ...web.body import set_context
 from .context import Ctx, opp_handler, params_of
 from .errors import OppFailure, envelope, json_response
@@ -63,7 +63,7 @@ def parse_checkout(ctx: Ctx, p: Params) -> dict:
 async def create_checkout(request: web.Request, ctx: Ctx) -> web.Response:
     fields = parse_checkout(ctx, ctx.params)
     checkout_id = ctx.core.store.ids.opp_checkout_id()
-    checkouts.create(ctx.writable().data, checkout_id, fields, ctx.now)
+    checkouts.create(ctx.writable().state, checkout_id, fields, ctx.now)
     body = envelope(CHECKOUT_CREATED, describe(CHECKOUT_CREATED), checkout_id, ctx.now, id=checkout_id)
     return json_response(200, body)
 
@@ -73,7 +73,7 @@ async def create_checkout(request: web.Request, ctx: Ctx) -> web.Response:
 @opp_handler("checkout.result", with_body=False)
 async def checkout_result(request: web.Request, ctx: Ctx) -> web.Response:
     tenant = ctx.tenant
-    checkout = checkouts.find(tenant.data if tenant else None, request.match_info["id"], ctx.now)
+    checkout = checkouts.find(tenant.state if tenant else None, request.match_info["id"], ctx.now)
     if checkout["result"] is not None:
         return json_response(200, copy.deepcopy(checkout["result"]))
     # The shopper has not finished yet (opp.md E7-E10: "Before completion GET may return 000.200.000").
@@ -96,7 +96,7 @@ def _open_widget_call(request: web.Request, operation: str) -> tuple:
 @opp_handler("checkout.widget", authenticated=False)
 async def widget_data(request: web.Request, ctx: None) -> web.Response:
     core, tid, checkout_id, now, tenant = _open_widget_call(request, "checkout.widget")
-    checkout = checkouts.find(tenant.data, checkout_id, now)
+    checkout = checkouts.find(tenant.state, checkout_id, now)
     view = checkouts.widget_view(tenant.tokens, checkout, now)
     return json_response(200, envelope(PENDING_OK, describe(PENDING_OK), checkout_id, now, **view), CORS)
 
@@ -107,7 +107,7 @@ async def widget_data(request: web.Request, ctx: None) -> web.Response:
 async def submit(request: web.Request, ctx: None) -> web.Response:
     """The widget's form submission: a new card, or `registrationId` for a one-click payment."""
     core, tid, checkout_id, now, tenant = _open_widget_call(request, "checkout.submit")
-    checkout = checkouts.find_open(tenant.data, checkout_id, now)
+    checkout = checkouts.find_open(tenant.state, checkout_id, now)
     p = await params_of(request, with_body=True)
     ctx = Ctx(core, p, checkout["entityId"], tid, now)
     chosen = p.get("registrationId")
@@ -137,7 +137,7 @@ async def submit(request: web.Request, ctx: None) -> web.Response:
         kind = "payment"
     answer = copy.deepcopy(view)
     if "redirect" not in view:  # a 3-D Secure challenge completes the checkout later
-        checkouts.complete(core.store.tenant(tid).data["checkouts"][checkout_id], view, now)
+        checkouts.complete(core.store.write(tid).state.checkouts[checkout_id], view, now)
         answer["resourcePath"] = f"/v1/checkouts/{checkout_id}/{kind}"
         if checkout["shopperResultUrl"]:
             answer["shopperResultUrl"] = _return_url(checkout, kind)
@@ -153,7 +153,7 @@ def _return_url(checkout: dict, kind: str) -> str:
 def finish_after_challenge(core, tenant, checkout_id: str, view: dict) -> str | None:
     """Called when a checkout payment's 3-D Secure challenge completes: record the result and
     return the shopperResultUrl to send the shopper to (None when the checkout is gone)."""
-    checkout = tenant.data.get("checkouts", {}).get(checkout_id)
+    checkout = tenant.state.checkouts.get(checkout_id)
     if checkout is None:
         return None
     checkouts.complete(checkout, view, core.store.now(tenant.id))

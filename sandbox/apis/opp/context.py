@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from ...core import Core
-from ...core.checkouts import CheckoutGone
-from ...core.registrations import RegistrationError
+from ...core.opp.checkouts import CheckoutGone
+from ...core.opp.registrations import RegistrationError
+from ...core.tenants import TenantId
 from ...web.body import read_body, set_context
 from . import form
 from .errors import OppFailure, failure_response
@@ -31,7 +32,7 @@ class Ctx:
     core: Core
     params: Params
     entity: str
-    tid: str
+    tid: TenantId
     now: float
 
     @property
@@ -41,7 +42,7 @@ class Ctx:
 
     def writable(self):
         """The tenant for a write: call only once the request is known to succeed."""
-        return self.core.store.tenant(self.tid)
+        return self.core.store.write(self.tid)
 
     def new_id(self) -> str:
         return self.core.store.ids.opp_id()
@@ -74,7 +75,9 @@ async def open_request(request: web.Request, operation: str, with_body: bool) ->
         raise OppFailure("200.300.404", errors=params.errors)
     if not core.credentials.opp(bearer, ent):
         raise _auth_failure()
-    tid = f"opp:{ent}"
+    tid = TenantId.of("opp", ent)
+    if tid is None:
+        raise _auth_failure()
     set_context(request, tenant=tid, operation=operation)
     return Ctx(core, params, ent, tid, core.store.now(tid))
 
@@ -99,7 +102,7 @@ def opp_handler(operation: str, with_body: bool = True, authenticated: bool = Tr
                 failure = _as_failure(e)
                 tid = request.get("tenant")
                 now = core.store.now(tid)
-                ent = tid.split(":", 1)[1] if tid else None
+                ent = tid.name if tid else None
                 ndc = f"{ent}_{core.store.ids.hex(32)}" if ent else core.store.ids.hex(32)
                 resp = failure_response(failure, ndc, now)
                 if not authenticated:  # the widget runs on the merchant's page, another origin
@@ -116,6 +119,6 @@ def _as_failure(e: Exception) -> OppFailure:
         return e
     if isinstance(e, RegistrationError):
         return OppFailure(e.code)
-    from ...core.checkouts import NO_SESSION
+    from ...core.opp.checkouts import NO_SESSION
 
     return OppFailure(NO_SESSION_CODE, description=NO_SESSION)

@@ -70,7 +70,7 @@ class OppFailure(Exception):
 
 
 def failure_response(failure: OppFailure, ndc: str, now: float) -> web.Response:
-    from ...core.opp_results import describe
+    from ...core.opp.results import describe
 
     body = envelope(failure.code, failure.description or describe(failure.code), ndc, now, **failure.fields)
     if failure.errors:

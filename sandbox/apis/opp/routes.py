@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from ...core import registrations
-from ...core.opp_results import DESCRIPTIONS, INTEGRATOR_TEST_OK, success_code
+from ...core.opp import registrations
+from ...core.opp.results import DESCRIPTIONS, INTEGRATOR_TEST_OK, success_code
 from . import checkouts, widget
 from .backoffice import complete_challenge, find_transaction, locate_pending, reference
 from .context import Ctx, opp_handler

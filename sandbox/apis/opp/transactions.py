@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...core import payments, registrations
+from ...core import payments
 from ...core.clock import end_of_month
-from ...core.opp_outcomes import Outcome, card_error, decide, opp_brand
-from ...core.opp_results import SUCCESS, success_code
+from ...core.opp import registrations
+from ...core.opp.outcomes import Outcome, card_error, decide, opp_brand
+from ...core.opp.results import SUCCESS, success_code
 from ...core.payments import Payment
 from ...core.tokens import Token
 from .context import Ctx
@@ -120,7 +121,7 @@ def token_card_view(ctx: Ctx, token: Token) -> dict:
 
 def _decline_status(ctx: Ctx) -> int:
     # The vendor's HTTP status for declines is unconfirmed (opp.md §7): 400 by default, switchable.
-    return ctx.core.option("opp.decline_status", 400)
+    return ctx.core.options["opp.decline_status"]
 
 
 def _card_check(ctx: Ctx, req: TxRequest, brand: str | None, require_cvv: bool) -> None:
@@ -137,7 +138,7 @@ def _card_check(ctx: Ctx, req: TxRequest, brand: str | None, require_cvv: bool) 
 def register(ctx: Ctx, req: TxRequest) -> dict:
     card = req.card
     brand = req.brand or opp_brand(card.get("number") or "")
-    _card_check(ctx, req, brand, ctx.core.option("opp.registration_requires_cvv", True))
+    _card_check(ctx, req, brand, ctx.core.options["opp.registration_requires_cvv"])
     _need_brand(brand)
     magic = ctx.core.catalogue.magic_for("opp", "cards", card["number"])
     outcome = decide(mode=ctx.core.mode, test_mode=req.test_mode, custom=req.custom, magic=magic,
@@ -191,7 +192,7 @@ def registration_view(ctx: Ctx, token: Token) -> dict:
 
 
 def _describe(code: str) -> str:
-    from ...core.opp_results import describe
+    from ...core.opp.results import describe
 
     return describe(code)
 

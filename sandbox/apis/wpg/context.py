@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ...core import Core
 from ...core.cards import CardProfile
+from ...core.tenants import TenantId
 
 
 class Scoped(Exception):
@@ -21,7 +22,7 @@ class Scoped(Exception):
 @dataclass(slots=True)
 class Ctx:
     core: Core
-    tid: str
+    tid: TenantId
     merchant: str
     notifier: object | None  # apis.wpg.notify.Notifier
 
@@ -41,7 +42,7 @@ class Ctx:
 
     @property
     def id_format(self) -> str:
-        return self.core.option("wpg.token_id_format", "format-preserving")
+        return self.core.options["wpg.token_id_format"]
 
     def new_token_id(self, pan: str) -> str:
         tenant = self.store.peek(self.tid)

@@ -13,7 +13,8 @@ import logging
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
-from ...core import Core, notifications
+from ...core import Core
+from ...core.wpg import notifications
 
 log = logging.getLogger("sandbox.wpg.notify")
 POLL_SECONDS = 0.2  # how often due retries are looked for (real time)
@@ -84,7 +85,7 @@ class Notifier:
         if tenant is None or not any(n is note for n in notifications.outbox(tenant)):
             return  # reset while in flight
         notifications.record_attempt(note, store.now(tid), status=status, acknowledged=acknowledged, error=error)
-        store.tenant(tid)
+        store.write(tid)
         self.core.journal.record("notification", api="wpg", tenant=tid, operation="orderStatusEvent",
                                  detail=f"{note['id']} {note['event']} -> {note['url']}: "
                                         f"{'acknowledged' if acknowledged else error or status}")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from ...core import notifications, orders, wpg_tokens
 from ...core.errors import OwnerFull, TokenNotFound
 from ...core.payments import AUTHORISED, Payment
+from ...core.wpg import notifications, orders
+from ...core.wpg import tokens as wpg_tokens
 from . import parse, render
 from .context import Ctx, Scoped
 from .parse import Invalid, text
@@ -77,7 +78,7 @@ def _authorise(ctx: Ctx, op, code: str) -> str:
         created_outcome, created = wpg_tokens.create(ctx.store, ctx.tid, spec, mode=ctx.core.mode,
                                                      new_id=ctx.new_token_id)
         event = created_outcome.value
-    tenant = ctx.store.tenant(ctx.tid)
+    tenant = ctx.store.write(ctx.tid)
     scheme = text(details, "storedCredentials/schemeTransactionIdentifier") or None
     if scheme is None and details.find("storedCredentials") is not None and outcome.last_event == AUTHORISED:
         scheme = ctx.store.ids.digits(15)  # the scheme's id for later merchant-initiated payments
@@ -148,7 +149,7 @@ def modify(ctx: Ctx, op) -> str:
         if a.get("currencyCode") != p.currency:
             raise Invalid(5, f"Currency {a.get('currencyCode')} does not match the order currency {p.currency}")
     done = orders.modify(p, action.tag, value, ctx.now())
-    ctx.store.tenant(ctx.tid)  # the payment changed: mark the tenant
+    ctx.store.write(ctx.tid)  # the payment changed: mark the tenant
     last = orders.last_event(p)
     notify(ctx, p, last)
     exp = int(p.meta.get("exponent", 2))

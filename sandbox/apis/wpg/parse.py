@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...core.cards import looks_like_pan, luhn_ok
-from ...core.wpg_tokens import Card
+from ...core.wpg.tokens import Card
 
 DTD_PATH = Path(__file__).resolve().parents[3] / "dtd" / "paymentService_sandbox.dtd"
 _state: dict = {}

@@ -14,8 +14,9 @@ import secrets
 from aiohttp import web
 
 from ...core.errors import OwnerFull, TokenNotFound, UpdateLimitExceeded
-from ...core.orders import OrderError
-from ...core.wpg_tokens import TokenRuleError
+from ...core.tenants import TenantId
+from ...core.wpg.orders import OrderError
+from ...core.wpg.tokens import TokenRuleError
 from ...web.body import read_body, set_context
 from . import orders, tokens
 from .context import Ctx, Scoped
@@ -80,7 +81,9 @@ async def payment_service(request: web.Request) -> web.Response:
         # Credentials are fine but the merchant code is not theirs (wpg.md §1.2).
         return _with_cookie(request, error_reply(merchant, 4, "Security violation", version))
     name, op = operation(root)
-    tid = f"wpg:{merchant}"
+    tid = TenantId.of("wpg", merchant)
+    if tid is None:  # the DTD makes merchantCode an NMTOKEN; a name we cannot store is refused
+        return _with_cookie(request, error_reply(merchant_from_auth(request), 4, "Security violation", version))
     set_context(request, tenant=tid, operation=name)
     ctx = Ctx(core, tid, merchant, request.app.get("wpg.notifier"))
     try:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from xml.sax.saxutils import quoteattr
 
-from ...core import account_updater, wpg_tokens
-from ...core.detokenise import encrypt_pan
+from ...core.wpg import account_updater
+from ...core.wpg import tokens as wpg_tokens
+from ...core.wpg.detokenise import encrypt_pan
 from . import parse, render
 from .context import Ctx
 from .parse import Invalid, text
@@ -57,7 +58,7 @@ def check_card(ctx: Ctx, pan: str, month: int | None, year: int | None):
 def create(ctx: Ctx, op) -> str:
     details = op.find("paymentInstrument/cardDetails")
     card = parse.card(details, pan_required=True)
-    if details.find("cvc") is not None and ctx.core.option("wpg.reject_cvc_on_create", False):
+    if details.find("cvc") is not None and ctx.core.options["wpg.reject_cvc_on_create"]:
         raise Invalid(2, "cvc data cannot be stored")  # DOC-TOKERR; secure-test accepts it (wpg.md §3.3)
     spec = create_spec(ctx, op.find("createToken"), text(op, "authenticatedShopperID"), card, None)
     profile = check_card(ctx, card.pan, card.expiry_month, card.expiry_year)
@@ -80,7 +81,7 @@ def inquiry(ctx: Ctx, op) -> str:
     token = wpg_tokens.find(tenant, scope, shopper, text(op, "paymentTokenID"), now)
     key = None
     if op.get("detokenisation") == "true":
-        key = tenant.data.get("keys") if tenant else None
+        key = tenant.state.key if tenant else None
         if not key:
             raise Invalid(4, NO_KEY)
     au = account_updater.pending(ctx.core.catalogue, token)
@@ -92,7 +93,7 @@ def inquiry(ctx: Ctx, op) -> str:
         token = update.token
     if op.get("markUsed") == "true":
         # Undocumented (wpg.md §9.2); read as "count this inquiry as a use" for retrieval order.
-        wpg_tokens.mark_used(ctx.store.tenant(ctx.tid), token, now)
+        wpg_tokens.mark_used(ctx.store.write(ctx.tid), token, now)
     profile = ctx.profile(token.pan)
     encrypted = encrypt_pan(key, token.pan) if key else None
     return render.token(token, profile, country=ctx.country(profile), encrypted_pan=encrypted)

@@ -1,6 +1,6 @@
 """Access network tokens (NPT): provisioning, lookup, cryptograms, delete (access.md §9).
 
-Records live in the tenant's JSON-able data under `accessNetwork` keyed by token reference (a
+Records live in the tenant's `AccessState.network` keyed by token reference (a
 UUID). Outcomes come from the card catalogue (`catalogue.access.network.<PAN>: {outcome: ...}`):
 `active` (default, synchronous), `pending` (asynchronous: no token until `pendingSeconds` of
 virtual time have passed) or `providerError` (the documented provider failure variant).
@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from .cards import luhn_ok
-from .ids import Ids
+from ..cards import luhn_ok
+from ..ids import Ids
+from .state import AccessState
 
-KEY = "accessNetwork"
 PROVIDER_ERROR = {
     "errorCode": "301",
     "providerErrorCode": "403",
@@ -24,11 +24,11 @@ PROVIDER_ERROR = {
 }
 
 
-def records(data: dict | None) -> dict[str, dict]:
-    return (data or {}).get(KEY, {})
+def records(state: AccessState | None) -> dict[str, dict]:
+    return state.network if state is not None else {}
 
 
-def provision(data: dict, ids: Ids, pan: str, expiry: tuple[int, int], now: float, magic: dict | None,
+def provision(state: AccessState, ids: Ids, pan: str, expiry: tuple[int, int], now: float, magic: dict | None,
               source_token: str | None = None) -> dict:
     outcome = (magic or {}).get("outcome", "active")
     record: dict[str, Any] = {
@@ -47,7 +47,7 @@ def provision(data: dict, ids: Ids, pan: str, expiry: tuple[int, int], now: floa
         record["tokenNumber"] = _token_number(ids, pan)
         # A network token usually outlives the card expiry by up to three years; docs are silent.
         record["tokenExpiry"] = [expiry[0], expiry[1] + 3]
-    data.setdefault(KEY, {})[record["ref"]] = record
+    state.network[record["ref"]] = record
     return record
 
 
@@ -59,8 +59,8 @@ def status(record: dict, now: float) -> str:
     return "Active"
 
 
-def find(data: dict | None, ref_or_number: str) -> dict | None:
-    recs = records(data)
+def find(state: AccessState | None, ref_or_number: str) -> dict | None:
+    recs = records(state)
     if ref_or_number in recs:
         return recs[ref_or_number]
     ref = ref_or_number.lower()
@@ -72,8 +72,8 @@ def find(data: dict | None, ref_or_number: str) -> dict | None:
     return None
 
 
-def delete(data: dict, record: dict) -> None:
-    data.get(KEY, {}).pop(record["ref"], None)
+def delete(state: AccessState, record: dict) -> None:
+    state.network.pop(record["ref"], None)
 
 
 def payment_account_reference(pan: str) -> str:

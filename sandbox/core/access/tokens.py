@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .clock import add_months
-from .errors import TokenNotFound
-from .tokens import DAY, Outcome, Token, TokenBook, check_update_allowed, record_update, tokenize
+from ..clock import add_months
+from ..errors import TokenNotFound
+from ..tokens import DAY, Outcome, Token, TokenBook, check_update_allowed, record_update, tokenize
 
 # Token fields that may differ between a create request and the stored token (access.md §4.3),
 # in our Token vocabulary: holder/expiry/address are Token attributes, the STR lives in meta.

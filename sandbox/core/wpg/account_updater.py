@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .catalogue import Catalogue
-from .store import Store
-from .tokens import Token
+from ..catalogue import Catalogue
+from ..store import Store
+from ..tokens import Token
 
 
 @dataclass(slots=True)
@@ -53,7 +53,7 @@ def pending(catalogue: Catalogue, token: Token) -> dict | None:
 def apply(store: Store, tid: str, token: Token, au: dict, *, new_id: Callable[[str], str],
           fresh_id: bool) -> Update:
     """Apply an instruction from `pending` (the caller checked the request first)."""
-    tenant = store.tenant(tid)
+    tenant = store.write(tid)
     if au.get("closed"):
         tenant.tokens.remove(token.id)
         return Update(token, refusal=CLOSED)

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .cards import brand_of, luhn_ok
-from .clock import end_of_month
-from .opp_results import PENDING_OK, classify, describe, success_code
+from ..cards import brand_of, luhn_ok
+from ..clock import end_of_month
+from .results import PENDING_OK, classify, describe, success_code
 
 # OPP brand names -> the core's canonical brand, for the number/brand combination check.
 _CANONICAL = {"VISA": "VISA", "MASTER": "MASTERCARD", "AMEX": "AMEX", "DINERS": "DINERS",

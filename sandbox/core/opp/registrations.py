@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from .clock import add_months
-from .errors import DomainError
-from .tokens import Token, TokenBook
+from ..clock import add_months
+from ..errors import DomainError
+from ..tokens import Token, TokenBook
 
 RETENTION_MONTHS = 14
 EXTENDED_RETENTION_MONTHS = 24

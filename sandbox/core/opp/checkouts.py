@@ -6,16 +6,17 @@ result read with `GET /v1/checkouts/{id}/payment` (or `/registration`). A sessio
 paid within 30 minutes, or whose result is older than 30 minutes, is gone: the vendor answers
 "No payment session found for the requested id" (opp.md E7-E10, recorded by DBP).
 
-Checkouts live in the tenant's `data["checkouts"]` (JSON-able, so state snapshots keep them).
+Checkouts live in the tenant's `OppState.checkouts` (JSON-able, so state snapshots keep them).
 """
 
 from __future__ import annotations
 
 import re
 
-from .errors import DomainError
+from ..errors import DomainError
+from ..tokens import TokenBook
 from .registrations import VALID, state_of
-from .tokens import TokenBook
+from .state import OppState
 
 LIFETIME = 30 * 60
 CHECKOUT_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.-]{0,79}$")
@@ -29,9 +30,9 @@ class CheckoutGone(DomainError):
     """Unknown, expired or already-read-out-of-time checkout: 200.300.404 'No payment session found'."""
 
 
-def create(data: dict, checkout_id: str, fields: dict, now: float) -> dict:
+def create(state: OppState, checkout_id: str, fields: dict, now: float) -> dict:
     """Store a validated checkout; expired sessions are dropped so the tenant's data stays small."""
-    book = data.setdefault("checkouts", {})
+    book = state.checkouts
     for cid in [c for c, co in book.items() if co["expiresAt"] <= now]:
         del book[cid]
     checkout = {"id": checkout_id, "createdAt": now, "expiresAt": now + LIFETIME, "state": OPEN,
@@ -40,16 +41,16 @@ def create(data: dict, checkout_id: str, fields: dict, now: float) -> dict:
     return checkout
 
 
-def find(data: dict | None, checkout_id: str, now: float) -> dict:
-    checkout = (data or {}).get("checkouts", {}).get(checkout_id)
+def find(state: OppState | None, checkout_id: str, now: float) -> dict:
+    checkout = state.checkouts.get(checkout_id) if state is not None else None
     if checkout is None or now >= checkout["expiresAt"]:
         raise CheckoutGone(checkout_id)
     return checkout
 
 
-def find_open(data: dict | None, checkout_id: str, now: float) -> dict:
+def find_open(state: OppState | None, checkout_id: str, now: float) -> dict:
     """A checkout the shopper may still pay; a completed one is no longer a payment session."""
-    checkout = find(data, checkout_id, now)
+    checkout = find(state, checkout_id, now)
     if checkout["state"] != OPEN:
         raise CheckoutGone(checkout_id)
     return checkout
@@ -59,7 +60,7 @@ def locate(tenants: dict, checkout_id: str) -> str | None:
     """The tenant id owning a checkout. The widget calls carry only the checkout id (the
     shopper's browser never sees the entityId or bearer token), as on the vendor's servers."""
     for tid, tenant in tenants.items():
-        if tenant.api == "opp" and checkout_id in tenant.data.get("checkouts", {}):
+        if tenant.api == "opp" and checkout_id in tenant.state.checkouts:
             return tid
     return None
 

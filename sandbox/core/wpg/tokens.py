@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .errors import DomainError, OwnerFull, TokenNotFound
-from .store import Store, Tenant
-from .tokens import Outcome, Token, check_update_allowed, record_update, tokenize
+from ..errors import DomainError, OwnerFull, TokenNotFound
+from ..store import Store, Tenant
+from ..tokens import Outcome, Token, check_update_allowed, record_update, tokenize
 
 SHOPPER_CAP = 16  # tokens per authenticatedShopperID (wpg.md §3.1)
 UPDATE_LIMIT, UPDATE_WINDOW_DAYS = 10, 30  # seed 003 "Update tokens"
@@ -89,7 +89,7 @@ def create(store: Store, tid: str, req: CreateRequest, *, mode: str, new_id: Cal
         live = [t for t in peek.tokens.of_owner(owner) if not t.expired(now)]
         if len(live) >= SHOPPER_CAP:
             raise OwnerFull(owner, SHOPPER_CAP)
-    tenant = store.tenant(tid)
+    tenant = store.write(tid)
     if req.order_code:
         default_reason = f"Created during order: {req.order_code}"  # "includes the orderCode" (seed 003)
     else:
@@ -125,9 +125,8 @@ def create(store: Store, tid: str, req: CreateRequest, *, mode: str, new_id: Cal
 
 def next_seq(tenant: Tenant) -> int:
     """A per-tenant counter that orders "last used" when the virtual clock is frozen."""
-    wpg = tenant.data.setdefault("wpg", {})
-    wpg["seq"] = wpg.get("seq", 0) + 1
-    return wpg["seq"]
+    tenant.state.seq += 1
+    return tenant.state.seq
 
 
 def find(tenant: Tenant | None, scope: str, shopper: str | None, token_id: str, now: float) -> Token:
@@ -165,7 +164,7 @@ def update(store: Store, tid: str, scope: str, shopper: str | None, token_id: st
     if card.pan is not None and card.pan != token.pan:
         raise TokenRuleError(2, "The card number of a token cannot be updated: create a new token")
     check_update_allowed(token, now, UPDATE_LIMIT, UPDATE_WINDOW_DAYS)
-    store.tenant(tid)  # marks the tenant changed
+    store.write(tid)  # marks the tenant changed
     if card.expiry_month is not None:
         token.expiry_month, token.expiry_year = card.expiry_month, card.expiry_year
     if card.holder is not None:
@@ -177,5 +176,5 @@ def update(store: Store, tid: str, scope: str, shopper: str | None, token_id: st
 
 def delete(store: Store, tid: str, scope: str, shopper: str | None, token_id: str) -> Token:
     token = find(store.peek(tid), scope, shopper, token_id, store.now(tid))
-    store.tenant(tid).tokens.remove(token.id)
+    store.write(tid).tokens.remove(token.id)
     return token

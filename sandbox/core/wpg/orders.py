@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .catalogue import Catalogue
-from .errors import DomainError, InvalidTransition
-from .payments import AUTHORISED, CAPTURED, REFUNDED, Payment, cancel, capture, refund
+from ..catalogue import Catalogue
+from ..errors import DomainError, InvalidTransition
+from ..payments import AUTHORISED, CAPTURED, REFUNDED, Payment, cancel, capture, refund
 
 
 class OrderError(DomainError):

@@ -1,6 +1,6 @@
 """Order notifications outbox (wpg.md §6): per-merchant endpoint, events, delivery attempts.
 
-Kept in the tenant's state (`data["wpg"]["notify"]` and `data["wpg"]["outbox"]`), so reset and
+Kept in the tenant's `WpgState` (`notify`, `outbox`), so reset and
 snapshots cover it. Delivery itself (HTTP) is the paymentService adapter's job; this module only
 decides what is due on the virtual clock. The vendor's retry schedule is undocumented; the sandbox
 retries after RETRY_AFTER seconds of virtual time, then gives up (status "failed").
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .errors import DomainError
-from .store import Store, Tenant
+from ..errors import DomainError
+from ..store import Store, Tenant
 
 EVENTS = ("AUTHORISED", "REFUSED", "CANCELLED", "CAPTURED", "SENT_FOR_REFUND", "ERROR")
 DEFAULT_EVENTS = ("AUTHORISED", "REFUSED", "CANCELLED")  # the minimum the seed asks merchants to enable
@@ -29,7 +29,7 @@ def configure(store: Store, tid: str, url: str | None, events: list[str] | None 
     if url is None:
         t = store.peek(tid)
         if t is not None:
-            store.tenant(tid).data.get("wpg", {}).pop("notify", None)
+            store.write(tid).state.notify = None
         return {}
     parts = urlsplit(str(url))
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -41,12 +41,12 @@ def configure(store: Store, tid: str, url: str | None, events: list[str] | None 
     if bad:
         raise NotificationConfigError(f"unknown events {bad}: choose from {', '.join(EVENTS)}")
     config = {"url": str(url), "events": chosen}
-    store.tenant(tid).data.setdefault("wpg", {})["notify"] = config
+    store.write(tid).state.notify = config
     return config
 
 
 def config_of(tenant: Tenant | None) -> dict | None:
-    return tenant.data.get("wpg", {}).get("notify") if tenant else None
+    return tenant.state.notify if tenant else None
 
 
 def enqueue(tenant: Tenant, *, order_code: str, event: str, body: str, now: float) -> dict | None:
@@ -54,10 +54,10 @@ def enqueue(tenant: Tenant, *, order_code: str, event: str, body: str, now: floa
     config = config_of(tenant)
     if not config or event not in config["events"]:
         return None
-    wpg = tenant.data.setdefault("wpg", {})
-    wpg["notifySeq"] = wpg.get("notifySeq", 0) + 1
+    state = tenant.state
+    state.notify_seq += 1
     note = {
-        "id": f"{tenant.name}-{wpg['notifySeq']}",
+        "id": f"{tenant.name}-{state.notify_seq}",
         "tenant": tenant.id,
         "orderCode": order_code,
         "event": event,
@@ -68,7 +68,7 @@ def enqueue(tenant: Tenant, *, order_code: str, event: str, body: str, now: floa
         "attempts": [],
         "body": body,
     }
-    outbox = wpg.setdefault("outbox", [])
+    outbox = state.outbox
     outbox.append(note)
     if len(outbox) > OUTBOX_MAX:
         del outbox[: len(outbox) - OUTBOX_MAX]
@@ -76,7 +76,7 @@ def enqueue(tenant: Tenant, *, order_code: str, event: str, body: str, now: floa
 
 
 def outbox(tenant: Tenant | None) -> list[dict]:
-    return tenant.data.get("wpg", {}).get("outbox", []) if tenant else []
+    return tenant.state.outbox if tenant else []
 
 
 def due(tenant: Tenant | None, now: float) -> list[dict]:
@@ -104,7 +104,7 @@ def redeliver(note: dict, now: float) -> None:
 
 def find(store: Store, note_id: str) -> tuple[str, dict] | None:
     for tid, tenant in store.tenants.items():
-        if tid.startswith("wpg:"):
+        if tid.api == "wpg":
             for n in outbox(tenant):
                 if n["id"] == note_id:
                     return tid, n

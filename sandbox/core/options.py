@@ -1,0 +1,130 @@
+"""The options registry: every per-API switch declared once, with type, default, allowed values
+and help. `--option KEY=VALUE`, `SANDBOX_OPTIONS` and a fixture's `options:` all go through
+`Options.set`, which checks every key and value before changing anything: an unknown key or a
+bad value is an error naming the key (start-up exits 2; the fixtures endpoint answers 400),
+never a silently ignored switch. README and docs list the same keys (tests/test_options.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class OptionError(ValueError):
+    """An unknown option key or a value its declaration does not allow."""
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    key: str
+    type: type  # bool | int | str
+    default: Any
+    help: str
+    choices: tuple[str, ...] | None = None
+    low: int | None = None
+    high: int | None = None
+
+    def parse(self, raw: Any) -> Any:
+        """The typed value of `raw` (a string from the command line, or a fixture's scalar)."""
+        if self.type is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise OptionError(f"option {self.key}: expected true or false, got {raw!r}")
+        if self.type is int:
+            if isinstance(raw, bool):
+                raise OptionError(f"option {self.key}: expected a whole number, got {raw!r}")
+            text = str(raw).strip()
+            if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= 12):
+                raise OptionError(f"option {self.key}: expected a whole number, got {raw!r}")
+            value = int(text)
+            if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+                raise OptionError(f"option {self.key}: expected {self.low} to {self.high}, got {value}")
+            return value
+        text = str(raw).strip()
+        if self.choices is not None and text not in self.choices:
+            raise OptionError(f"option {self.key}: expected one of {', '.join(self.choices)}, got {raw!r}")
+        return text
+
+
+REGISTRY: dict[str, Option] = {o.key: o for o in (
+    # Access Tokens v3 (docs/access.md)
+    Option("access.try_lifetime_days", int, 7, "default token lifetime in try mode, in days (seed 002 "
+           "and older docs: 7; the 2025 docs say 90)", low=1, high=3650),
+    Option("access.extend_on_use", bool, True, "extend a token by one lifetime when it is used with "
+           "under half of its lifetime left (seed 002)"),
+    Option("access.namespace_cap", int, 16, "cards per namespace before 403 tooManyTokensForNamespace",
+           low=1, high=100000),
+    Option("access.max_updates", int, 50, "updates per token in the rolling window before 429", low=1, high=100000),
+    Option("access.update_window_days", int, 30, "length of the rolling update window, in days", low=1, high=3650),
+    Option("access.conflicts_minutes", int, 30, "how long a 409's conflicting values stay applicable",
+           low=1, high=525600),
+    Option("access.strict_headers", bool, False, "answer a missing or unsupported Accept/Content-Type with "
+           "406/415/400 instead of accepting it"),
+    Option("access.npt_enabled", bool, True, "whether the account may use network tokens (false: 403)"),
+    # Registrations, OPP (docs/registrations.md)
+    Option("opp.decline_status", int, 400, "HTTP status of a declined or refused transaction", low=200, high=599),
+    Option("opp.registration_requires_cvv", bool, True, "whether a standalone registration needs card.cvv "
+           "for VISA, MASTER and AMEX"),
+    # paymentService XML (docs/paymentservice.md)
+    Option("wpg.token_id_format", str, "format-preserving", "paymentTokenID format for new tokens",
+           choices=("format-preserving", "alphanumeric", "luhn-pass", "luhn-fail")),
+    Option("wpg.reject_cvc_on_create", bool, False, "refuse paymentTokenCreate carrying a cvc (the vendor's "
+           "documented error) instead of ignoring it, as the secure-test service does"),
+)}
+
+
+class Options:
+    """The options in force: declared defaults plus what was set. `version` changes with every
+    set or restore, so adapters can cache what they derive from options."""
+
+    __slots__ = ("_values", "version")
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+        self.version = 0
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._values.get(key, _MISSING)
+        return REGISTRY[key].default if value is _MISSING else value
+
+    @staticmethod
+    def parse(values: dict[str, Any]) -> dict[str, Any]:
+        """Every key and value checked; the first problem raises OptionError naming its key."""
+        typed = {}
+        for key, raw in values.items():
+            option = REGISTRY.get(str(key))
+            if option is None:
+                raise OptionError(f"unknown option {key!r} (known: {', '.join(REGISTRY)})")
+            typed[option.key] = option.parse(raw)
+        return typed
+
+    def set(self, values: dict[str, Any]) -> None:
+        typed = self.parse(values)  # all or nothing
+        self._values.update(typed)
+        self.version += 1
+
+    def overlay(self, values: dict[str, Any]) -> Options:
+        """These options with `values` on top, leaving these unchanged (fixture planning)."""
+        copy = Options()
+        copy._values = {**self._values, **self.parse(values)}
+        return copy
+
+    def snapshot(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def restore(self, values: dict[str, Any]) -> None:
+        self._values = dict(values)
+        self.version += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every option in force, for the control plane."""
+        return {key: self[key] for key in REGISTRY}
+
+
+_MISSING = object()
