@@ -18,6 +18,14 @@ REFERENCE = SHARED / "reference"
 SEEDS = SHARED / "seeds"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Show every skip with its reason in the summary (-rs): a test that needs ../shared/reference
+    # must say it did not run, even under a plain `python -m pytest -q`.
+    chars = config.option.reportchars or ""
+    if "s" not in chars and "a" not in chars and "A" not in chars:
+        config.option.reportchars = chars + "s"
+
+
 class Http(requests.Session):
     """requests.Session with the sandbox's base URL, so tests write paths only."""
 
