@@ -18,8 +18,8 @@ from ..core.cards import brand_of, mask
 from ..core.clock import iso
 from ..core.store import Store
 from .errors import json_response
+from .http import core_of, guarded, tenant_param
 from .openapi import op, register
-from .routes import core_of, guarded, tenant_param
 
 STATIC = Path(__file__).with_name("static")
 _ASSETS = {"dashboard.js": "application/javascript", "dashboard.css": "text/css"}

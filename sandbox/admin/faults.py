@@ -6,8 +6,8 @@ from aiohttp import web
 
 from ..web.faults import ACTIONS, DROP_WHEN, FaultSpecError
 from .errors import AdminError, json_response
+from .http import guarded, json_body
 from .openapi import op, register
-from .routes import guarded, json_body
 
 routes = web.RouteTableDef()
 

@@ -8,8 +8,8 @@ from ..core.errors import FixtureError
 from ..scenario import load_text
 from ..web.body import read_body
 from .errors import AdminError, json_response
+from .http import guarded
 from .openapi import op, register
-from .routes import guarded
 
 routes = web.RouteTableDef()
 

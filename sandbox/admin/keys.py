@@ -7,8 +7,8 @@ from aiohttp import web
 
 from ..core.wpg.detokenise import DEFAULT_PADDING, PADDINGS, InvalidKey, check_key
 from .errors import AdminError, json_response
+from .http import core_of, guarded, json_body, tenant_in_path
 from .openapi import op, register, tenant_path
-from .routes import core_of, guarded, json_body, tenant_in_path
 
 routes = web.RouteTableDef()
 PATH = "/_sandbox/tenants/{tenant}/keys"

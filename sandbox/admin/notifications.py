@@ -9,8 +9,8 @@ from aiohttp import web
 
 from ..core.wpg import notifications
 from .errors import AdminError, json_response
+from .http import core_of, guarded, json_body, tenant_in_path, tenant_param
 from .openapi import op, register, tenant_path
-from .routes import core_of, guarded, json_body, tenant_in_path, tenant_param
 
 routes = web.RouteTableDef()
 CONFIG = "/_sandbox/tenants/{tenant}/notifications"

@@ -2,101 +2,19 @@
 
 from __future__ import annotations
 
-import hmac
-import json
 import time
 
 from aiohttp import web
 
 from .. import __version__
-from ..core import Core
 from ..core.clock import Clock, in_range, iso, parse_duration, parse_iso
 from ..core.errors import SnapshotError
 from ..core.store import APIS
-from ..core.tenants import TenantId
-from ..web.body import read_body
-from .errors import AdminError, admin_error, json_response
+from .errors import AdminError, json_response
+from .http import core_of, guarded, json_body, tenant_param
 from .openapi import document, op, register
 
 routes = web.RouteTableDef()
-
-
-def core_of(request: web.Request) -> Core:
-    return request.app["core"]
-
-
-def tenant_param(request: web.Request, required: bool = False) -> TenantId | None:
-    tid = request.query.get("tenant")
-    if tid is None or tid == "":
-        if required:
-            raise AdminError(400, "query parameter 'tenant' is required")
-        return None
-    parsed = TenantId.parse(tid)
-    if parsed is None:
-        raise AdminError(400, f"tenant {tid!r} is not a tenant id: expected <access|opp|wpg>:<name>")
-    return parsed
-
-
-# Content types a JSON body may arrive with: JSON itself, none, and what curl -d / scripts send
-# by default. Anything else declared (XML, YAML, multipart, ...) is refused with 415, not guessed.
-JSON_TYPES = ("application/json", "text/json", "text/plain", "application/x-www-form-urlencoded",
-              "application/octet-stream")
-
-
-async def json_body(request: web.Request, expect: type = dict, allowed: set[str] | None = None):
-    """The JSON body; with `allowed`, an object whose every field is one of those."""
-    ctype = request.content_type if "Content-Type" in request.headers else ""
-    if ctype and ctype not in JSON_TYPES and not ctype.endswith("+json"):
-        raise AdminError(415, f"Content-Type {ctype!r} is not JSON: send application/json")
-    raw = await read_body(request)
-    if not raw.strip():
-        raise AdminError(400, "a JSON body is required")
-    try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise AdminError(400, f"body is not valid JSON: {e}") from None
-    except RecursionError:  # e.g. 10,000 nested arrays: refuse instead of answering 500
-        raise AdminError(400, "body is nested too deeply") from None
-    if not isinstance(value, expect):
-        raise AdminError(400, f"body must be a JSON {expect.__name__.replace('dict', 'object')}")
-    if allowed is not None:
-        unknown = set(value) - allowed
-        if unknown:
-            raise AdminError(400, f"unknown field {sorted(unknown)[0]!r} (use {', '.join(sorted(allowed))})")
-    return value
-
-
-def tenant_in_path(request: web.Request, api: str | None = None) -> TenantId:
-    """The `{tenant}` path segment, a tenant id (of `api` when given)."""
-    tid = request.match_info["tenant"]
-    parsed = TenantId.parse(tid)
-    if parsed is None or (api is not None and parsed.api != api):
-        want = f"{api}:<name>" if api else "<access|opp|wpg>:<name>"
-        raise AdminError(400, f"tenant {tid!r} is not a tenant id: expected {want}")
-    return parsed
-
-
-def guarded(handler):
-    """Admin errors as JSON; `--admin-token` checked on every control-plane route but health."""
-
-    async def wrapper(request: web.Request) -> web.StreamResponse:
-        token = request.app["config"].admin_token
-        if token and handler.__name__ != "health":
-            sent = request.headers.get("X-Admin-Token") or _bearer(request.headers.get("Authorization", ""))
-            if not sent or not hmac.compare_digest(sent, token):
-                return admin_error(request, 401, "the control plane needs the admin token "
-                                                 "(header 'Authorization: Bearer <token>' or 'X-Admin-Token')")
-        try:
-            return await handler(request)
-        except AdminError as e:
-            return admin_error(request, e.status, e.message)
-
-    wrapper.__name__ = handler.__name__
-    return wrapper
-
-
-def _bearer(value: str) -> str | None:
-    return value[7:].strip() if value[:7].lower() == "bearer " else None
 
 
 # -- health ------------------------------------------------------------------------------------
@@ -289,14 +207,3 @@ async def openapi(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     app.router.add_routes(routes)
-    from . import dashboard  # issue 7: the HTML dashboard at /_sandbox/
-
-    dashboard.setup(app)
-    from . import faults, fixtures  # scenario control (issue 6): imported here, they import this module
-
-    faults.setup(app)
-    fixtures.setup(app)
-    from . import keys, notifications  # paymentService (issue 5): detokenisation keys, notifications
-
-    keys.setup(app)
-    notifications.setup(app)
