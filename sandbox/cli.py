@@ -9,9 +9,11 @@ import os
 import signal
 import sys
 
+from . import __version__
 from .config import Config
 
 LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("text", "json")
 
 
 def _env(name: str, default):
@@ -57,7 +59,9 @@ def _option(text: str) -> tuple[str, str]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sandbox", description="Token Sandbox: local payment-token API emulator")
+    parser.add_argument("--version", action="version", version=f"Token Sandbox {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("examples", help="list the example fixtures shipped with the package (--fixtures example:NAME)")
     s = sub.add_parser("serve", help="start the sandbox")
     s.add_argument("--host", default=_env("HOST", "127.0.0.1"), help="address to bind (SANDBOX_HOST)")
     s.add_argument("--port", type=_port, default=_env("PORT", "8080"), help="port, 0 for any free port (SANDBOX_PORT)")
@@ -68,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-body", type=_positive_int, default=_env("MAX_BODY", "1048576"),
                    help="largest API request body in bytes (SANDBOX_MAX_BODY)")
     s.add_argument("--log-level", choices=LEVELS, default=_env("LOG_LEVEL", "info"),
-                   help="log verbosity (SANDBOX_LOG_LEVEL)")
+                   help="log verbosity; info logs one line per request (SANDBOX_LOG_LEVEL)")
+    s.add_argument("--log-format", choices=LOG_FORMATS, default=_env("LOG_FORMAT", "text"),
+                   help="text for people, json for one object per line (SANDBOX_LOG_FORMAT)")
     s.add_argument("--seed", default=_env("SEED", None), help="make generated ids reproducible (SANDBOX_SEED)")
     s.add_argument("--journal-size", type=int, default=_env("JOURNAL_SIZE", "1000"),
                    help="journal entries kept, 0 disables the journal (SANDBOX_JOURNAL_SIZE)")
@@ -76,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="per-API switch, repeatable, e.g. access.try_lifetime_days=90 "
                         "(SANDBOX_OPTIONS: comma-separated KEY=VALUE list)")
     s.add_argument("--fixtures", nargs="+", action="extend", default=None, metavar="FILE",
-                   help="scenario fixture files loaded at start; reset returns to them "
-                        "(SANDBOX_FIXTURES: comma-separated paths)")
+                   help="scenario fixture files loaded at start, or example:NAME for a shipped "
+                        "example; reset returns to them (SANDBOX_FIXTURES: comma-separated)")
     s.add_argument("--state", default=_env("STATE", None), metavar="FILE",
                    help="restore state from FILE at start and keep it written there (SANDBOX_STATE)")
     s.add_argument("--admin-token", default=_env("ADMIN_TOKEN", None),
@@ -96,6 +102,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         credentials=args.credentials,
         max_body=int(args.max_body),
         log_level=args.log_level,
+        log_format=args.log_format,
         seed=args.seed,
         journal_size=max(0, int(args.journal_size)),
         admin_token=args.admin_token or None,
@@ -115,6 +122,22 @@ def _env_options() -> list[tuple[str, str]]:
     return [_option(item) for item in raw.split(",") if item.strip()]
 
 
+def _check_install(config: Config) -> str | None:
+    """One line naming what makes this installation or these arguments unusable, or None."""
+    from . import data
+
+    absent = data.missing()
+    if absent:
+        where = data.package_file(absent[0])
+        return (f"incomplete installation: package data file {where} is missing "
+                f"({len(absent)} missing; reinstall token-sandbox)")
+    try:
+        config.fixtures = [data.resolve_fixture(f) for f in config.fixtures]
+    except ValueError as e:
+        return str(e)
+    return None
+
+
 async def serve(config: Config) -> int:
     from aiohttp import web
 
@@ -122,6 +145,10 @@ async def serve(config: Config) -> int:
     from .core.errors import FixtureError, SnapshotError
     from .core.options import OptionError
 
+    problem = _check_install(config)
+    if problem:
+        print(f"sandbox: {problem}", file=sys.stderr)
+        return 2
     try:
         app = create_app(config)
     except (FixtureError, SnapshotError, OptionError) as e:
@@ -161,13 +188,35 @@ async def serve(config: Config) -> int:
     return 0
 
 
+def _examples() -> int:
+    from . import data
+
+    for name, path in data.examples().items():
+        print(f"{data.EXAMPLE_PREFIX}{name}\t{path}")
+    return 0
+
+
+def _run(main_coro) -> int:
+    """asyncio.run, on uvloop's event loop when it is installed (the `fast` extra)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main_coro)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main_coro)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "examples":
+        return _examples()
     config = config_from_args(args)
-    logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .web.access_log import configure
+
+    configure(config.log_level, config.log_format)
     if args.command == "serve":
-        return asyncio.run(serve(config))
+        return _run(serve(config))
     return 2
 
 

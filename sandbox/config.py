@@ -15,6 +15,7 @@ class Config:
     credentials: str | None = None
     max_body: int = 1048576
     log_level: str = "info"
+    log_format: str = "text"  # text | json (one object per line)
     seed: str | None = None
     journal_size: int = 1000
     admin_token: str | None = None

@@ -24,6 +24,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("sandbox_args", "extra `sandbox serve` flags for the session server", default="")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here, so a user's suite runs with --strict-markers without declaring it.
+    config.addinivalue_line(
+        "markers", "sandbox_fixture(*paths): load scenario fixture files (or example:NAME) into the "
+                   "sandbox for one test; undone by the next reset")
+
+
 @pytest.fixture(scope="session")
 def sandbox_session(request: pytest.FixtureRequest):
     """The session's sandbox server (started here unless --sandbox-url is given)."""

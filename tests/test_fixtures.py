@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "examples"
+from sandbox.data import package_file
+
+EXAMPLES = package_file("data/examples")  # shipped inside the package
 ENTITY = "8a8294174b7ecb28014b9699220015cc"
 WPG = "/jsp/merchant/xml/paymentService.jsp"
 HEAD = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE paymentService PUBLIC "-//WorldPay//DTD WorldPay '

@@ -1,6 +1,6 @@
 """The card catalogue in force: issuer BIN table and each API's magic test values.
 
-It starts from the `catalogue:` section of `fixtures/default.yaml` (the vendors' documented test
+It starts from the `catalogue:` section of the packaged `sandbox/data/default.yaml` (the vendors' documented test
 cards and magic values) and fixtures add to it. Each API reads its own part with `magic()`; the
 outcome objects are in that API's own terms (OPP result codes, paymentService lastEvent, ...).
 """
@@ -8,14 +8,12 @@ outcome objects are in that API's own terms (OPP result codes, paymentService la
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
+from ..data import DEFAULT_FIXTURE  # package data, read with importlib.resources
 from .cards import BinInfo, BinTable, CardProfile
 from .errors import FixtureError
 
-FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
-DEFAULT_FIXTURE = FIXTURES_DIR / "default.yaml"
 KINDS = ("cards", "holders", "names")
 
 
@@ -29,11 +27,12 @@ class Catalogue:
         # Loaded on first use: YAML parsing stays off the start-up path.
         if not self._loaded:
             self._loaded = True
-            if DEFAULT_FIXTURE.exists():
-                from .fixture_file import read_fixture_file
+            # Present in every complete install (`sandbox serve` checks it at start-up);
+            # a missing file is an error here too, never a silently empty catalogue.
+            from .fixture_file import read_fixture_file
 
-                doc = read_fixture_file(DEFAULT_FIXTURE)
-                self.merge(doc.get("catalogue") or {}, str(DEFAULT_FIXTURE))
+            doc = read_fixture_file(DEFAULT_FIXTURE)
+            self.merge(doc.get("catalogue") or {}, str(DEFAULT_FIXTURE))
 
     def merge(self, section: dict, source: str = "<fixture>") -> None:
         """Add a fixture's `catalogue:` section; later entries override earlier ones."""

@@ -14,6 +14,7 @@ import time
 
 from aiohttp import web
 
+from .access_log import log_request
 from .adapter import Adapter
 
 log = logging.getLogger("sandbox")
@@ -97,6 +98,7 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
                 request.query_string, resp.status, rid, round((time.monotonic() - started) * 1000, 3),
                 request.get("body", b""), body if isinstance(body, bytes) else b"",
             )
+        log_request(request.method, request.path, name, request.get("tenant"), resp.status, started, rid)
         return resp
 
     return pipeline

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from ...core.cards import looks_like_pan, luhn_ok
 from ...core.wpg.tokens import Card
 
-DTD_PATH = Path(__file__).resolve().parents[3] / "dtd" / "paymentService_sandbox.dtd"
+DTD_PATH = Path(str(files(__package__).joinpath("grammar", "paymentService_sandbox.dtd")))  # package data
 _state: dict = {}
 _SHOPPER_BAD = re.compile(r"\s")
 _EVENT_REF = re.compile(r"^[A-Za-z0-9_]{1,64}$")
