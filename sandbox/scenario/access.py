@@ -1,14 +1,16 @@
-"""Access Tokens v3 fixture builders."""
+"""Access Tokens v3 fixture builders: tokens built by the same core constructor as POST /tokens
+(core/access/tokens.new_token) under the same policy (Policy.of the options in force), so a
+seeded token and an API-created one hold the same fields (tests/access/test_access_fixture_parity.py)."""
 
 from __future__ import annotations
 
-from ..core.clock import add_months
-from ..core.tokens import DAY, Token
+from ..core.access.tokens import CardDetails, CreateRequest, Policy, new_token
+from ..core.tokens import Token
 from .common import COMMON_TOKEN, Ctx, Fields, _address, _common, _expiry, _pan
 
 # -- Access Tokens v3 (access.md §3.2) ------------------------------------------------------------
 ACCESS_TOKEN = COMMON_TOKEN | {"tokenId", "namespace", "description", "tokenExpiryDateTime",
-                               "schemeTransactionReference", "paymentInstrument"}
+                               "schemeTransactionReference", "paymentInstrument", "merchant"}
 ACCESS_CARD = {"type", "cardNumber", "cardHolderName", "cardExpiryDate", "billingAddress"}
 
 
@@ -18,17 +20,15 @@ def access_token(f: Fields, ctx: Ctx) -> Token:
     if not (token_id.isdigit() and 15 <= len(token_id) <= 21):
         raise f.err("tokenId", "expected 15 to 21 digits (the vendor's tokenId format)")
     month, year = _expiry(card.sub("cardExpiryDate", {"month", "year"}), ctx)
-    meta = {"description": f.text("description", "Token Description", max_len=255)}
-    if f.has("schemeTransactionReference"):
-        meta["schemeTransactionReference"] = f.text("schemeTransactionReference")
-    token = _common(Token(
-        id=token_id, owner=f.text("namespace", max_len=255), pan=_pan(card, "cardNumber", ctx),
-        expiry_month=month, expiry_year=year, holder=card.text("cardHolderName") or ctx.fill.holder(),
-        address=_address(card, ctx, "billingAddress"), created_at=ctx.now, expires_at=None,
-        last_used_at=ctx.now, meta=meta), f, ctx)
-    lifetime = (add_months(token.created_at, 48) - token.created_at if ctx.mode == "live"
-                else ctx.options["access.try_lifetime_days"] * DAY)
-    token.expires_at = f.time("tokenExpiryDateTime", ctx.now, token.created_at + lifetime)
-    return token
-
-
+    merchant = f.sub("merchant", {"entity"})
+    created = f.time("createdAt", ctx.now, ctx.now)
+    req = CreateRequest(
+        card=CardDetails(pan=_pan(card, "cardNumber", ctx), holder=card.text("cardHolderName") or ctx.fill.holder(),
+                         month=month, year=year, address=_address(card, ctx, "billingAddress")),
+        namespace=f.text("namespace", max_len=255),
+        description=f.text("description", max_len=255),
+        expires_at=f.time("tokenExpiryDateTime", ctx.now, None),
+        scheme_reference=f.text("schemeTransactionReference"),
+        entity=merchant.text("entity", max_len=255) if merchant else None,
+    )
+    return _common(new_token(token_id, req, created, Policy.of(ctx.options, ctx.mode)), f, ctx)

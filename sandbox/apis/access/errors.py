@@ -1,12 +1,24 @@
-"""The one place that builds Access error bodies: `{"errorName", "message", ...}` (access.md §10)."""
+"""The one place that builds Access error bodies: `{"errorName", "message", ...}` (access.md §10),
+and the one table from domain errors to the Access status and `errorName` (DOMAIN below)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from aiohttp import web
 
+from ...core.access.errors import (
+    DetokenizeDenied,
+    LinkDoesNotOffer,
+    NetworkTokensDisabled,
+    NetworkTokenUnknown,
+    UnrecognizedCardBrand,
+)
+from ...core.errors import DomainError, OwnerFull, TokenNotFound, UpdateLimitExceeded
+
 MEDIA_TYPE = "application/vnd.worldpay.tokens-v3.hal+json"
+PAYMENTS_MEDIA = "application/json"  # Payments API 2024-06-01 replies and errors
 
 # Transport-level statuses and their documented top-level names (access.md §10.2).
 _NAMES = {
@@ -28,16 +40,18 @@ _NAMES = {
 ACCESS_DENIED = "Access to the requested resource has been denied"
 NOT_FOUND = "Requested resource was not found"
 SCHEMA = "The json body provided does not match the expected schema"
+METHOD_NOT_ALLOWED = "Requested method is not allowed"
 
 
 class AccessError(Exception):
     """Raised anywhere in the adapter; the route wrapper renders it with `error_response`."""
 
-    def __init__(self, status: int, name: str, message: str, **extra) -> None:
+    def __init__(self, status: int, name: str, message: str, headers: dict | None = None, **extra) -> None:
         super().__init__(message)
         self.status = status
         self.name = name
         self.message = message
+        self.headers = headers
         self.extra = extra
 
 
@@ -50,14 +64,55 @@ def invalid(violations: list[dict]) -> AccessError:
     return AccessError(400, "bodyDoesNotMatchSchema", SCHEMA, validationErrors=violations)
 
 
-def error_response(status: int, name: str, message: str, **extra) -> web.Response:
+# Which methods each kind of token link serves (RFC 9110 §15.5.6: a 405 names them in Allow).
+LINK_METHODS = {"token": "GET, DELETE", "conflicts": "GET, PUT"}
+FIELD_LINK_METHODS = "PUT"
+
+
+def method_not_allowed(allow: str) -> AccessError:
+    return AccessError(405, "methodNotAllowed", METHOD_NOT_ALLOWED, headers={"Allow": allow})
+
+
+def _unknown_network_token(e: NetworkTokenUnknown) -> AccessError:
+    if e.operation == "cryptogram":
+        return AccessError(400, "fieldHasInvalidValue", "Token number is not valid", jsonPath="$.tokenNumber")
+    if e.operation == "delete":  # the spec's DELETE 404 (access.md §9)
+        return AccessError(404, "networkProviderError", "Network Token Provider Error")
+    return not_found()
+
+
+# The one table: domain error -> the Access reply (status, errorName, message[, extras]).
+DOMAIN: dict[type[DomainError], Callable[[DomainError], AccessError]] = {
+    TokenNotFound: lambda e: not_found(),
+    OwnerFull: lambda e: AccessError(403, "tooManyTokensForNamespace", "Too many tokens created for this namespace"),
+    UpdateLimitExceeded: lambda e: AccessError(
+        429, "maximumUpdatesExceeded", "Maximum number of updates for this token exceeded"),
+    UnrecognizedCardBrand: lambda e: AccessError(422, "unrecognizedCardBrand", "The card brand is not recognized"),
+    DetokenizeDenied: lambda e: AccessError(403, "accessDenied", ACCESS_DENIED),
+    LinkDoesNotOffer: lambda e: method_not_allowed(LINK_METHODS.get(e.field, FIELD_LINK_METHODS)),
+    NetworkTokensDisabled: lambda e: AccessError(403, "nptConfigurationError", "Account not configured to use NPT"),
+    NetworkTokenUnknown: _unknown_network_token,
+}
+
+
+def from_domain(e: DomainError) -> AccessError:
+    for cls in type(e).__mro__:
+        build = DOMAIN.get(cls)
+        if build is not None:
+            return build(e)
+    raise e  # an unmapped domain error is a bug: the middleware answers 500 and logs it
+
+
+def error_response(status: int, name: str, message: str, headers: dict | None = None,
+                   media: str = MEDIA_TYPE, **extra) -> web.Response:
     body = {"errorName": name, "message": message, **extra}
-    return web.Response(status=status, body=json.dumps(body).encode(), content_type=MEDIA_TYPE)
+    return web.Response(status=status, body=json.dumps(body).encode(), content_type=media, headers=headers)
 
 
 def transport_error(request: web.Request, status: int, message: str) -> web.Response:
     if status == 404:
         message = "Requested endpoint was not found."
     elif status == 405:
-        message = "Requested method is not allowed"
-    return error_response(status, _NAMES.get(status, "internalErrorOccurred"), message)
+        message = METHOD_NOT_ALLOWED
+    media = PAYMENTS_MEDIA if request.path.startswith("/api/") else MEDIA_TYPE
+    return error_response(status, _NAMES.get(status, "internalErrorOccurred"), message, media=media)

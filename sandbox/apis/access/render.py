@@ -11,6 +11,7 @@ import json
 from aiohttp import web
 
 from ...core.access import opaque
+from ...core.access.operations import TokenView
 from ...core.access.tokens import STR
 from ...core.cards import CardProfile, mask
 from ...core.clock import iso
@@ -34,7 +35,14 @@ def token_href(base: str, secret: str, token: Token, field: str = "token") -> st
     return f"{base}/tokens/{opaque.encode(secret, token.id, field)}"
 
 
-def token_resource(
+def token_resource(base: str, view: TokenView) -> dict:
+    """The token resource for a view: with `conflicts` (409, conflicts link) or, without, the
+    `tokens:networkToken` link of an inquiry reply (create replies carry neither)."""
+    return _resource(base, view.secret, view.token, view.profile, conflicts=view.conflicts,
+                     network_link=view.conflicts is None and view.outcome is None, full_pan=view.full_pan)
+
+
+def _resource(
     base: str, secret: str, token: Token, profile: CardProfile, *,
     conflicts: dict | None = None, network_link: bool = False, full_pan: bool = False,
 ) -> dict:
@@ -84,9 +92,10 @@ _BODY_MAX = 256
 _bodies: dict[tuple, bytes] = {}
 
 
-def token_body(base: str, secret: str, token: Token, profile: CardProfile, *,
-               network_link: bool = False, full_pan: bool = False) -> bytes:
-    """`json.dumps(token_resource(...))` as bytes, rendered once per state of the token."""
+def token_body(base: str, view: TokenView) -> bytes:
+    """The inquiry reply (token resource with the network-token link, no conflicts) as bytes,
+    rendered once per state of the token."""
+    secret, token, profile, full_pan, network_link = view.secret, view.token, view.profile, view.full_pan, True
     meta, address = token.meta, token.address
     owner, holder, month, year = token.owner, token.holder, token.expiry_month, token.expiry_year
     desc, scheme = meta.get("description"), meta.get(STR)
@@ -101,8 +110,8 @@ def token_body(base: str, secret: str, token: Token, profile: CardProfile, *,
     except (TypeError, AttributeError):  # odd restored values (never from the parsers): uncached
         key, hit = None, None
     if hit is None:
-        hit = json.dumps(token_resource(base, secret, token, profile, network_link=network_link,
-                                        full_pan=full_pan)).encode()
+        hit = json.dumps(_resource(base, secret, token, profile, network_link=network_link,
+                                   full_pan=full_pan)).encode()
         if key is not None:
             if len(_bodies) >= _BODY_MAX:
                 _bodies.clear()
@@ -131,3 +140,18 @@ def conflicts_body(held: dict) -> dict:
 def json_response(body: dict | bytes, media_type: str, status: int = 200, headers: dict | None = None) -> web.Response:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     return web.Response(status=status, body=data, content_type=media_type, headers=headers)
+
+
+def tokens_root(base: str) -> dict:
+    return {"_links": {
+        "tokens:tokens": {"href": f"{base}/tokens"},
+        "tokens:networkToken": {"href": f"{base}/tokens/network"},
+        "curies": curies(base),
+    }}
+
+
+def namespace_body(base: str, namespace: str, views: list[TokenView]) -> dict:
+    return {
+        "_embedded": {"tokens": [token_resource(base, v) for v in views]},
+        "_links": {"self": {"href": f"{base}/tokens?namespace={namespace}"}, "curies": curies(base)},
+    }

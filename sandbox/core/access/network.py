@@ -8,11 +8,16 @@ virtual time have passed) or `providerError` (the documented provider failure va
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from typing import Any
 
 from ..cards import luhn_ok
 from ..ids import Ids
+from . import tokens
+from .errors import NetworkTokensDisabled, NetworkTokenUnknown
+from .operations import token_from_href
+from .scope import Scope
 from .state import AccessState
 
 PROVIDER_ERROR = {
@@ -91,3 +96,57 @@ def _token_number(ids: Ids, pan: str) -> str:
                 break
         if number != pan:
             return number
+
+
+# -- operations (one per route; apis/access/routes_network.py) -----------------------------------
+def _check_enabled(scope: Scope, operation: str) -> None:
+    """NPT is enabled per account; `access.npt_enabled=false` imitates an account without it."""
+    if not scope.core.options["access.npt_enabled"]:
+        raise NetworkTokensDisabled(operation)
+
+
+def provision_token(scope: Scope, req: dict) -> dict:
+    """POST /tokens/network: from card details or from an Access token href (a use of that
+    token, seed 002's extension rule). The outcome comes from the catalogue's magic cards."""
+    _check_enabled(scope, "provision")
+    store, now = scope.core.store, scope.now()
+    source = None
+    if req["type"] == "card/tokenized":
+        _, token = token_from_href(scope, req["href"])
+        pan, expiry, source = token.pan, (token.expiry_month, token.expiry_year), token
+    else:
+        pan, expiry = req["pan"], req["expiry"]
+    magic = scope.core.catalogue.magic_for("access", "network", pan)
+    tenant = store.write(scope.tid)
+    if source is not None:
+        tokens.use(source, now, scope.policy)
+    return provision(tenant.state, store.ids, pan, expiry, now, magic, source.id if source else None)
+
+
+def lookup(scope: Scope, ref: str) -> dict:
+    """GET /tokens/network/{tokenReference}: the record as at provisioning."""
+    tenant = scope.core.store.peek(scope.tid)
+    rec = find(tenant.state if tenant else None, ref)
+    if rec is None:
+        raise NetworkTokenUnknown("lookup")
+    return rec
+
+
+def cryptogram(scope: Scope, token_number: str) -> str:
+    """POST /tokens/network/cryptograms: a one-off cryptogram for an active network token."""
+    _check_enabled(scope, "cryptogram")
+    tenant = scope.core.store.peek(scope.tid)
+    rec = find(tenant.state if tenant else None, token_number)
+    if rec is None or status(rec, scope.now()) != "Active":
+        raise NetworkTokenUnknown("cryptogram")
+    return base64.b64encode(scope.core.store.ids.bytes(20)).decode()
+
+
+def delete_token(scope: Scope, ref: str) -> None:
+    """DELETE /tokens/network/{reference or number}."""
+    _check_enabled(scope, "delete")
+    tenant = scope.core.store.peek(scope.tid)
+    rec = find(tenant.state if tenant else None, ref)
+    if rec is None:
+        raise NetworkTokenUnknown("delete")
+    delete(scope.core.store.write(scope.tid).state, rec)

@@ -39,6 +39,19 @@ class Policy:
     update_window_days: int = 30
     conflicts_minutes: int = 30  # the OpenAPI example's conflictsExpiryDateTime is 30 min on
 
+    @classmethod
+    def of(cls, options: Any, mode: str) -> Policy:
+        """The policy the `access.*` options in force describe (core/options.py)."""
+        return cls(
+            mode=mode,
+            try_lifetime_days=options["access.try_lifetime_days"],
+            extend_on_use=options["access.extend_on_use"],
+            namespace_cap=options["access.namespace_cap"],
+            max_updates=options["access.max_updates"],
+            update_window_days=options["access.update_window_days"],
+            conflicts_minutes=options["access.conflicts_minutes"],
+        )
+
     def lifetime(self, now: float) -> float:
         """Seconds from `now` to the default expiry of a new token in this mode."""
         if self.mode == "live":
@@ -84,22 +97,9 @@ def create(
         STR: req.scheme_reference,
     }
 
-    def new_token() -> Token:
-        expires = req.expires_at if req.expires_at is not None else now + policy.lifetime(now)
-        meta = {"description": req.description or DEFAULT_DESCRIPTION}
-        if req.scheme_reference:
-            meta[STR] = req.scheme_reference
-        if req.entity:
-            meta["entity"] = req.entity
-        return Token(
-            id=new_id(), owner=req.namespace, pan=card.pan, expiry_month=card.month,
-            expiry_year=card.year, holder=card.holder, address=card.address, created_at=now,
-            expires_at=expires, last_used_at=now, meta=meta,
-        )
-
     outcome, token, conflicts = tokenize(
         book, owner=req.namespace, pan=card.pan, requested=requested, compare=CONFLICT_FIELDS,
-        now=now, cap=policy.namespace_cap, new_token=new_token,
+        now=now, cap=policy.namespace_cap, new_token=lambda: new_token(new_id(), req, now, policy),
     )
     if outcome is Outcome.CONFLICT:
         stored = {k: (list(v) if isinstance(v, tuple) else v) for k, v in conflicts.items()}
@@ -108,6 +108,24 @@ def create(
     if outcome is not Outcome.NEW:
         use(token, now, policy)
     return outcome, token, conflicts
+
+
+def new_token(token_id: str, req: CreateRequest, now: float, policy: Policy) -> Token:
+    """A token from validated create values: the one constructor POST /tokens, Verified Tokens
+    and the fixture builder (sandbox/scenario/access.py) share, so a seeded token and an
+    API-created one hold the same fields under every option."""
+    card = req.card
+    expires = req.expires_at if req.expires_at is not None else now + policy.lifetime(now)
+    meta = {"description": req.description or DEFAULT_DESCRIPTION}
+    if req.scheme_reference:
+        meta[STR] = req.scheme_reference
+    if req.entity:
+        meta["entity"] = req.entity
+    return Token(
+        id=token_id, owner=req.namespace, pan=card.pan, expiry_month=card.month,
+        expiry_year=card.year, holder=card.holder, address=card.address, created_at=now,
+        expires_at=expires, last_used_at=now, meta=meta,
+    )
 
 
 def find(book: TokenBook | None, token_id: str, now: float) -> Token:
