@@ -107,10 +107,6 @@ def payment(f: Fields, ctx: Ctx, api: str, tokens: dict[str, dict]) -> Payment:
         from .wpg import wpg_card
 
         meta = {**wpg_card(f, ctx, tokens.get(f.text("paymentTokenID") or "")), **meta}
-    if api == "opp" and "view" not in meta:
-        from .opp import opp_view
-
-        meta["view"] = opp_view(pid, amount, currency.upper(), meta["paymentType"], f, ctx)
     return Payment(
         id=pid, amount=amount, currency=currency.upper(), status=status,
         created_at=f.time("createdAt", ctx.now, ctx.now),

@@ -1,7 +1,15 @@
-"""OPP registration and payment fixture builders."""
+"""OPP registration fixture builder: the same core functions as `POST /v1/registrations`.
+
+A seeded registration is built by `core.opp.registrations.new_registration` with the facts
+`registration_meta` gives the API's, so GET /_sandbox/state shows a seeded and an API-created
+registration alike (tests/opp/test_opp_parity.py). Seeded OPP payments need no rendered reply:
+the adapter renders every payment from its facts (apis/opp/render.py).
+"""
 
 from __future__ import annotations
 
+from ..core.opp import registrations
+from ..core.opp.outcomes import opp_brand
 from ..core.tokens import Token
 from .common import COMMON_TOKEN, Ctx, Fields, _address, _common, _expiry, _pan
 
@@ -11,26 +19,20 @@ OPP_CARD = {"number", "holder", "expiryMonth", "expiryYear"}
 
 
 def opp_registration(f: Fields, ctx: Ctx) -> Token:
-    from ..core.opp import registrations
-
     card = f.sub("card", OPP_CARD) or Fields(f.loc, f.path + ("card",), {})
     reg_id = (f.text("id") or ctx.ids.opp_id()).lower()
     if not registrations.REGISTRATION_ID.match(reg_id):
         raise f.err("id", "expected 32 hexadecimal characters (the vendor's registration id)")
     month, year = _expiry(card, ctx, "expiryMonth", "expiryYear")
-    meta: dict = {}
-    if f.has("paymentBrand"):
-        meta["paymentBrand"] = f.text("paymentBrand")
-    billing = _address(f, ctx, "billing")
-    if billing:
-        meta["billing"] = billing
+    pan = _pan(card, "number", ctx)
     customer = f.mapping("customer")
-    if customer:
-        meta["customer"] = {k: str(v) for k, v in customer.items()}
-    token = _common(Token(
-        id=reg_id, owner=None, pan=_pan(card, "number", ctx), expiry_month=month, expiry_year=year,
-        holder=card.text("holder") or ctx.fill.holder(), address=billing, created_at=ctx.now,
-        expires_at=None, last_used_at=ctx.now, meta=meta), f, ctx)
+    meta = registrations.registration_meta(
+        f.text("paymentBrand") or opp_brand(pan), None,
+        {k: str(v) for k, v in customer.items()} if customer else None, _address(f, ctx, "billing"), None)
+    token = registrations.new_registration(
+        reg_id, {"number": pan, "expiryMonth": month, "expiryYear": year,
+                 "holder": card.text("holder") or ctx.fill.holder()}, ctx.now, meta)
+    _common(token, f, ctx)
     if f.boolean("extended"):
         token.meta["extended"] = True
         token.meta["extendedAt"] = token.last_used_at
@@ -38,19 +40,3 @@ def opp_registration(f: Fields, ctx: Ctx) -> Token:
     if f.boolean("deregistered"):
         registrations.deregister(token, token.last_used_at)
     return token
-
-
-
-
-def opp_view(pid: str, amount: int, currency: str, ptype: str, f: Fields, ctx: Ctx) -> dict:
-    """The stored OPP reply (`GET /v1/payments/{id}` answers it, like the adapter's own)."""
-    from ..apis.opp.errors import envelope
-
-    code, text = (("000.000.000", "Transaction succeeded") if ctx.mode == "live" else
-                  ("000.100.110", "Request successfully processed in 'Merchant in Integrator Test Mode'"))
-    body = {"id": pid, "paymentType": ptype, "amount": f"{amount / 100:.2f}", "currency": currency}
-    if f.has("registrationId"):
-        body["registrationId"] = f.text("registrationId")
-    return envelope(code, text, ctx.fill.hex(32).upper() + ".uat01-vm-tx03", ctx.now, **body)
-
-

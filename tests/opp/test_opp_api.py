@@ -148,7 +148,9 @@ def test_declined_payment_creates_no_registration(opp):
     assert body["result"] == {"code": "800.100.151", "description": "transaction declined (invalid card)"}
     assert "registrationId" not in body
     assert body["customParameters"] == {"forceResultCode": "800.100.151"}
-    assert opp.state()["tenants"] == {}
+    tenant = opp.state()["tenants"][f"opp:{ENTITY}"]
+    assert tenant["tokens"] == []
+    assert [(p["id"], p["status"]) for p in tenant["payments"]] == [(body["id"], "REFUSED")]
 
 
 def test_forced_success_code_is_answered_and_echoed(opp):
@@ -188,7 +190,7 @@ def test_3ds_technical_error_card(opp):
     """opp.md §9: 4012001037461114 fails with 100.390.112 (Hyperswitch's expectation)."""
     r = opp.post("/v1/payments", {**CARD, **PAYMENT, "card.number": "4012001037461114", "createRegistration": "true"})
     assert r.status_code == 400 and r.json()["result"]["code"] == "100.390.112"
-    assert opp.state()["tenants"] == {}
+    assert opp.state()["tenants"][f"opp:{ENTITY}"]["tokens"] == []
 
 
 def test_3ds_challenge_is_pending_then_completes(opp, http):

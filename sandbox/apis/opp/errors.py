@@ -1,14 +1,22 @@
-"""The one place that builds OPP envelopes: `result{code,description}`, buildNumber, timestamp, ndc."""
+"""The one table from domain errors to the OPP envelope and HTTP status (opp.md §6-§8).
+
+Every refusal leaves here as `result{code,description[,parameterErrors]}` plus the facts the
+domain attached (`id`, `card`...). Transport-level failures (unknown route, body too large,
+server error) get the catalogue code for their status.
+"""
 
 from __future__ import annotations
 
-import json
-import time
-
 from aiohttp import web
 
-BUILD_NUMBER = "b3d2f5a0c1e4d7f6a9b8c7d6e5f4a3b2c1d0e9f8@2026-11-01 00:00:00 +0000"
-CONTENT_TYPE = "application/json;charset=UTF-8"
+from ...core.errors import InvalidTransition
+from ...core.opp.checkouts import NO_SESSION, CheckoutGone
+from ...core.opp.errors import Declined, OppError
+from ...core.opp.results import describe
+from .render import envelope, json_response
+
+WWW_AUTHENTICATE = ('Bearer realm="OPP", error="invalid_token", '
+                    'error_description="Invalid Authorization header!"')
 
 # Transport-level statuses mapped to catalogue codes (opp.md §8).
 _CODES = {
@@ -22,41 +30,8 @@ _CODES = {
 }
 
 
-def timestamp(now: float | None = None) -> str:
-    """`yyyy-MM-dd HH:mm:ss+0000` (opp.md §6)."""
-    return time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(time.time() if now is None else now))
-
-
-def envelope(code: str, description: str, ndc: str, now: float | None = None, **fields) -> dict:
-    return {
-        **fields,
-        "result": {"code": code, "description": description},
-        "buildNumber": BUILD_NUMBER,
-        "timestamp": timestamp(now),
-        "ndc": ndc,
-    }
-
-
-def json_response(status: int, body: dict, headers: dict | None = None) -> web.Response:
-    return web.Response(status=status, body=json.dumps(body).encode(), headers={
-        "Content-Type": CONTENT_TYPE, "Cache-Control": "max-age=0, no-cache, no-store", "Pragma": "no-cache",
-        **(headers or {}),
-    })
-
-
-def transport_error(request: web.Request, status: int, message: str) -> web.Response:
-    code, description = _CODES.get(status, _CODES[500])
-    body = envelope(code, description, ndc=request.get("request_id", "").replace("-", ""))
-    if status == 413:
-        body["result"]["parameterErrors"] = [{"name": "body", "value": None, "message": message}]
-    return json_response(status, body)
-
-
 class OppFailure(Exception):
-    """A request answered with a non-success result code (validation, card, token, reference).
-
-    `fields` are extra top-level keys (`id`, `card`, ...) and `errors` the parameterErrors.
-    """
+    """An adapter-level refusal (authentication, transport) with its status and headers."""
 
     def __init__(self, code: str, status: int = 400, description: str | None = None,
                  errors: list[dict] | None = None, headers: dict | None = None, **fields) -> None:
@@ -69,10 +44,41 @@ class OppFailure(Exception):
         self.fields = fields
 
 
-def failure_response(failure: OppFailure, ndc: str, now: float) -> web.Response:
-    from ...core.opp.results import describe
+def auth_failure(code: str = "800.900.300", status: int = 401) -> OppFailure:
+    headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if status == 401 else None
+    return OppFailure(code, status, headers=headers)
 
+
+def as_failure(e: Exception, options) -> OppFailure:
+    """THE table: domain error -> (code, HTTP status, description, fields)."""
+    if isinstance(e, OppFailure):
+        return e
+    if isinstance(e, CheckoutGone):
+        return OppFailure("200.300.404", 400, NO_SESSION)
+    if isinstance(e, Declined):
+        # The vendor's HTTP status for declines is unconfirmed (opp.md §7): 400 by default, switchable.
+        return OppFailure(e.code, options["opp.decline_status"], e.description, e.errors, **e.fields)
+    if isinstance(e, OppError):  # card data, registrations, references, validation: 400
+        return OppFailure(e.code, 400, e.description, e.errors, **e.fields)
+    if isinstance(e, InvalidTransition):
+        return OppFailure("700.300.300", 400)
+    raise e
+
+
+DOMAIN_ERRORS = (OppFailure, OppError, CheckoutGone, InvalidTransition)
+CORS_FAILURE = {"Access-Control-Allow-Origin": "*"}
+
+
+def failure_response(failure: OppFailure, ndc: str, now: float) -> web.Response:
     body = envelope(failure.code, failure.description or describe(failure.code), ndc, now, **failure.fields)
     if failure.errors:
         body["result"]["parameterErrors"] = failure.errors
     return json_response(failure.status, body, failure.headers)
+
+
+def transport_error(request: web.Request, status: int, message: str) -> web.Response:
+    code, description = _CODES.get(status, _CODES[500])
+    body = envelope(code, description, ndc=request.get("request_id", "").replace("-", ""))
+    if status == 413:
+        body["result"]["parameterErrors"] = [{"name": "body", "value": None, "message": message}]
+    return json_response(status, body)

@@ -1,15 +1,73 @@
-"""Validate OPP parameters (opp.md §5) into plain dicts, collecting every bad parameter.
+"""Wire -> typed request (opp.md §2, §5): decode the form by hand, validate every parameter.
 
-Every check appends `{name, value, message}` to one list; the handler answers HTTP 400
-`200.300.404` with all of them (opp.md §6 "Validation error") before anything is stored.
-Card *content* problems (Luhn, expiry, CVV) are not parameter errors: core/opp_outcomes.py
-answers them with their 100.100.xxx codes, as the vendor does.
-Unknown parameters are ignored, as the vendor's gateway does for parameters it does not use.
+Form decoding (DESIGN §6): aiohttp's `request.post()` silently replaces invalid UTF-8 and keeps
+only one of a repeated key; both would hide client bugs, so we decode ourselves: invalid UTF-8
+and a parameter given twice (OPP has no repeatable parameters: lists use `registrations[0].id`,
+`[1]`, ...) are reported as parameter errors. Keys may be sent encoded (`card%2Enumber`) or
+literally. Empty values are dropped, as real clients send `billing.street2=` for blanks.
+
+Validation: every check appends `{name, value, message}` to one list; the handler answers HTTP
+400 `200.300.404` with all of them (opp.md §6 "Validation error") before anything is stored.
+Card *content* problems (Luhn, expiry, CVV) are not parameter errors: core/opp/outcomes.py
+answers them with their 100.100.xxx codes, as the vendor does. Unknown parameters are ignored,
+as the vendor's gateway does for parameters it does not use.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote_to_bytes
+
+from ...core.opp.backoffice import REFERENCE_TYPES
+from ...core.opp.errors import Invalid, OppError
+from ...core.opp.transactions import TxRequest
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def decode(raw: bytes, errors: list[dict], source: str = "body") -> dict[str, str]:
+    """`raw`'s parameters; each problem becomes a parameterErrors entry in `errors`."""
+    into: dict[str, str] = {}
+    for pair in raw.split(b"&") if raw else ():
+        if not pair:
+            continue
+        key_b, _, value_b = pair.partition(b"=")
+        try:
+            key = unquote_to_bytes(key_b.replace(b"+", b" ")).decode("utf-8")
+            value = unquote_to_bytes(value_b.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            errors.append({"name": _printable(key_b), "value": None,
+                           "message": f"invalid UTF-8 in the {source}"})
+            continue
+        if value == "":
+            continue
+        if _CONTROL.search(key) or _CONTROL.search(value):
+            # NUL and other control characters are never part of a real parameter.
+            errors.append({"name": _CONTROL.sub("?", key)[:64], "value": None,
+                           "message": "must not contain control characters"})
+            continue
+        if key in into:
+            errors.append({"name": key, "value": value, "message": "parameter given more than once"})
+            continue
+        into[key] = value
+    return into
+
+
+def merge(query: dict[str, str], body: dict[str, str], errors: list[dict]) -> dict[str, str]:
+    """Body and query string together (Peach's client puts entityId in the query of POSTs too);
+    the same key with two different values is ambiguous and rejected."""
+    merged = dict(query)
+    for key, value in body.items():
+        if key in merged and merged[key] != value:
+            errors.append({"name": key, "value": value,
+                           "message": "parameter given more than once (query and body differ)"})
+        merged[key] = value
+    return merged
+
+
+def _printable(raw: bytes) -> str:
+    return raw.decode("ascii", "replace")[:64]
+
 
 AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{2})?$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -24,7 +82,6 @@ BRANDS = ("VISA", "MASTER", "AMEX", "DINERS", "DISCOVER", "JCB", "MAESTRO", "VIS
           "UNIONPAY", "CHINAUNIONPAY", "MADA", "DANKORT", "CARTEBLEUE", "CARTEBANCAIRE", "ELO")
 PAYMENT_TYPES = ("PA", "DB", "CD", "PA.CP")
 TOKEN_PAYMENT_TYPES = ("PA", "DB", "PA.CP")
-REFERENCE_TYPES = ("CP", "RF", "RV")
 SI_MODES = ("INITIAL", "REPEATED")
 SI_TYPES = ("UNSCHEDULED", "RECURRING", "INSTALLMENT")
 SI_SOURCES = ("CIT", "MIT")
@@ -196,3 +253,95 @@ def registrations(p: Params) -> list[str]:
             else:
                 found.append((int(m.group(1)), value.lower()))
     return [rid for _, rid in sorted(found)]
+
+
+# -- typed requests -------------------------------------------------------------------------------
+def raise_errors(p: Params) -> None:
+    if p.errors:
+        raise Invalid(p.errors)
+
+
+def test_mode_of(mode: str, p: Params) -> str | None:
+    """`testMode` is INTERNAL or EXTERNAL, and only on the test system (opp.md §9): 100.300.101."""
+    value = p.get("testMode")
+    if value is not None and (mode == "live" or value not in ("INTERNAL", "EXTERNAL")):
+        raise OppError("100.300.101")
+    return value
+
+
+def _common(p: Params, req: TxRequest) -> None:
+    req.custom = custom_parameters(p)
+    req.echo = {**echoed(p), **groups(p)}
+    req.shopper_result_url = p.matching("shopperResultUrl", URL)
+    req.si = standing_instruction(p)
+    legacy = p.one_of("recurringType", ("INITIAL", "REPEATED"))
+    req.cit = (req.si or {}).get("source", "CIT" if legacy != "REPEATED" else "MIT") == "CIT"
+
+
+def registration_request(mode: str, p: Params) -> TxRequest:
+    """E1: card data, no paymentType (seed: "excluding paymentType"); amount/currency ignored."""
+    req = TxRequest(brand=brand(p), card=card(p, required=True))
+    if p.get("paymentType") is not None:
+        p.bad("paymentType", "must be empty for a standalone registration (use /v1/payments with createRegistration=true)")
+    _common(p, req)
+    raise_errors(p)
+    req.test_mode = test_mode_of(mode, p)
+    return req
+
+
+def payment_request(mode: str, p: Params, token_payment: bool) -> TxRequest:
+    """E2 (`/v1/payments`, card required) and E3 (`/v1/registrations/{id}/payments`, stored card)."""
+    types = TOKEN_PAYMENT_TYPES if token_payment else PAYMENT_TYPES
+    req = TxRequest(payment_type=p.one_of("paymentType", types, required=True))
+    req.amount, req.minor = amount(p)
+    req.currency = currency(p)
+    req.brand = brand(p)
+    if token_payment:
+        req.card = {"cvv": p.get("card.cvv")}  # one-click CIT may send the CVV; nothing else is used
+    else:
+        req.card = card(p, required=True)
+        req.create_registration = flag(p, "createRegistration")
+    _common(p, req)
+    raise_errors(p)
+    req.test_mode = test_mode_of(mode, p)
+    return req
+
+
+def reference_request(p: Params) -> tuple[str, int | None, str | None, dict]:
+    """E11: (paymentType CP|RF|RV, amount in minor units or None, currency, echoed fields)."""
+    kind = p.one_of("paymentType", REFERENCE_TYPES, required=True)
+    _, minor = amount(p, required=False)
+    cur = currency(p, required=minor is not None)
+    echo = echoed(p)
+    raise_errors(p)
+    return kind, minor, cur, echo
+
+
+def checkout_request(mode: str, p: Params) -> dict:
+    """E7: the stored checkout fields (all JSON-able)."""
+    req = TxRequest(payment_type=p.one_of("paymentType", TOKEN_PAYMENT_TYPES))
+    req.create_registration = flag(p, "createRegistration")
+    if req.payment_type is not None:
+        req.amount, req.minor = amount(p)
+        req.currency = currency(p)
+    elif not req.create_registration:
+        p.bad("paymentType", "may not be empty (or send createRegistration=true for a registration-only checkout)")
+    stored = registrations(p)
+    _common(p, req)
+    raise_errors(p)
+    req.test_mode = test_mode_of(mode, p)
+    return {"paymentType": req.payment_type, "amount": req.amount, "minor": req.minor,
+            "currency": req.currency, "createRegistration": req.create_registration,
+            "registrations": stored, "shopperResultUrl": req.shopper_result_url, "si": req.si,
+            "cit": req.cit, "custom": req.custom, "echo": req.echo, "testMode": req.test_mode}
+
+
+def widget_submission(p: Params) -> tuple[str | None, str | None, dict | None]:
+    """The widget's form: (registrationId, paymentBrand, card) -- a stored card or a new one."""
+    chosen = p.get("registrationId")
+    if chosen is not None:
+        result = chosen, None, {"cvv": p.get("card.cvv")}
+    else:
+        result = None, brand(p), card(p, required=True)
+    raise_errors(p)
+    return result

@@ -1,74 +1,91 @@
-"""OPP server-to-server routes (opp.md §4 E1-E6, E11-E14); checkouts are in checkouts.py."""
+"""Every OPP route (opp.md §4): registrations E1-E6, payments E2/E11-E13, result codes E14,
+checkouts E7-E10 with the widget's own calls and script, and the stand-in 3-D Secure page.
+
+Handlers parse (parse.py), call ONE core function (core/opp/), and render (render.py).
+
+Checkouts -- merchant (Bearer + entityId, like every S2S call):
+  POST /v1/checkouts                        -> 000.200.100, `id` == `ndc` (`<32 HEX>.uat01-vm-tx03`)
+  GET  /v1/checkouts/{id}/payment           -> the payment (or 000.200.000 while the shopper has not paid)
+  GET  /v1/checkouts/{id}/registration      -> the registration of a registration-only checkout
+Checkouts -- shopper's browser (the widget; the checkout id is the only credential, as on the vendor):
+  GET  /v1/checkouts/{id}/widget            -> what the widget draws: amount, stored cards (masked)
+  POST /v1/checkouts/{id}/payment           -> pay with card.* or with `registrationId` (one-click)
+  POST /v1/checkouts/{id}/registration      -> store a card (registration-only checkout)
+After 30 minutes of virtual time (or 30 minutes after the result) every call answers HTTP 400
+200.300.404 "No payment session found for the requested id ..." (core/opp/checkouts.py).
+"""
 
 from __future__ import annotations
 
-import copy
+from pathlib import Path
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from ...core.opp import registrations
-from ...core.opp.results import DESCRIPTIONS, INTEGRATOR_TEST_OK, success_code
-from . import checkouts, widget
-from .backoffice import complete_challenge, find_transaction, locate_pending, reference
-from .context import Ctx, opp_handler
-from .errors import OppFailure, envelope, json_response
-from .transactions import parse_payment, parse_registration, pay, register, registration_view
+from ...core.opp import backoffice, checkouts, registrations, transactions
+from ...core.opp.results import CHECKOUT_CREATED, DESCRIPTIONS, INTEGRATOR_TEST_OK, PENDING_OK, success_code
+from ...web.body import set_context
+from . import parse, render
+from .context import Ctx, base_url, opp_handler, params_of
+from .errors import OppFailure
+from .render import CORS, json_response
 
 routes = web.RouteTableDef()
 
 
-def base_url(request: web.Request) -> str:
-    """Links use the host the client called (DESIGN §4.2)."""
-    return f"{request.scheme}://{request.host}"
+def ok(body: dict, headers: dict | None = None) -> web.Response:
+    return json_response(200, body, headers)
 
 
-def ok(body: dict) -> web.Response:
-    return json_response(200, body)
+def transaction_reply(ctx, payment, headers: dict | None = None) -> web.Response:
+    """A stored payment: 200, or the decline status for a refused one (opp.md §7)."""
+    status = ctx.core.options["opp.decline_status"] if transactions.declined(payment) else 200
+    return json_response(status, render.payment(ctx.core.mode, payment, ctx.ndc()), headers)
 
 
 # -- registrations (E1, E3-E6) ------------------------------------------------------------------
 @routes.post("/v1/registrations")
 @opp_handler("registration.create")
 async def create_registration(request: web.Request, ctx: Ctx) -> web.Response:
-    return ok(register(ctx, parse_registration(ctx, ctx.params)))
+    req = parse.registration_request(ctx.mode, ctx.params)
+    token, outcome = transactions.register(ctx, req)
+    return ok(render.registration(ctx.core, token, ctx.ndc(), ctx.now, outcome.code, outcome.description,
+                                  req.extras()))
 
 
 @routes.get("/v1/registrations/{id}")
 @opp_handler("registration.get", with_body=False)
 async def get_registration(request: web.Request, ctx: Ctx) -> web.Response:
     token = registrations.find(_book(ctx), request.match_info["id"], ctx.now)
-    return ok(registration_view(ctx, token))
+    return ok(render.registration(ctx.core, token, ctx.ndc(), ctx.now))
 
 
 @routes.delete("/v1/registrations/{id}")
 @opp_handler("registration.delete", with_body=False)
 async def delete_registration(request: web.Request, ctx: Ctx) -> web.Response:
     token = registrations.find(_book(ctx), request.match_info["id"], ctx.now, "deregister")
-    code = success_code(ctx.core.mode, ctx.params.get("testMode") or token.meta.get("testMode"))
-    body = envelope(code, DESCRIPTIONS[code], ctx.ndc(), ctx.now, id=ctx.new_id(), referencedId=token.id)
+    code = success_code(ctx.mode, ctx.params.get("testMode") or token.meta.get("testMode"))
     ctx.writable()  # marks the tenant changed before the token is
     registrations.deregister(token, ctx.now)
-    return ok(body)
+    return ok(render.reference_to(code, ctx.ndc(), ctx.now, ctx.new_id(), token.id))
 
 
 @routes.post("/v1/registrations/{id}/payments")
 @opp_handler("registration.payment")
 async def pay_with_registration(request: web.Request, ctx: Ctx) -> web.Response:
-    req = parse_payment(ctx, ctx.params, token_payment=True)
+    req = parse.payment_request(ctx.mode, ctx.params, token_payment=True)
     token = registrations.find(_book(ctx), request.match_info["id"], ctx.now)
-    return ok(pay(ctx, req, token, base_url(request)))
+    return transaction_reply(ctx, transactions.pay(ctx, req, token, base_url(request)))
 
 
 @routes.post("/v1/registrations/{id}/extendlife")
 @opp_handler("registration.extendlife")
 async def extend_registration(request: web.Request, ctx: Ctx) -> web.Response:
     token = registrations.find(_book(ctx), request.match_info["id"], ctx.now, "extend")
-    code = success_code(ctx.core.mode, token.meta.get("testMode"))
-    body = envelope(code, DESCRIPTIONS[code], ctx.ndc(), ctx.now, id=ctx.new_id(), referencedId=token.id)
+    code = success_code(ctx.mode, token.meta.get("testMode"))
     ctx.writable()
     registrations.extend(token, ctx.now)
-    return ok(body)
+    return ok(render.reference_to(code, ctx.ndc(), ctx.now, ctx.new_id(), token.id))
 
 
 def _book(ctx: Ctx):
@@ -80,25 +97,27 @@ def _book(ctx: Ctx):
 @routes.post("/v1/payments")
 @opp_handler("payment.create")
 async def create_payment(request: web.Request, ctx: Ctx) -> web.Response:
-    return ok(pay(ctx, parse_payment(ctx, ctx.params, token_payment=False), None, base_url(request)))
+    req = parse.payment_request(ctx.mode, ctx.params, token_payment=False)
+    return transaction_reply(ctx, transactions.pay(ctx, req, None, base_url(request)))
 
 
 @routes.post("/v1/payments/{id}")
 @opp_handler("payment.reference")
 async def reference_payment(request: web.Request, ctx: Ctx) -> web.Response:
-    return ok(reference(ctx, request.match_info["id"], ctx.params))
+    kind, minor, currency, echo = parse.reference_request(ctx.params)
+    return transaction_reply(ctx, backoffice.reference(ctx, request.match_info["id"], kind, minor, currency, echo))
 
 
 @routes.get("/v1/payments/{id}")
 @opp_handler("payment.get", with_body=False)
 async def get_payment(request: web.Request, ctx: Ctx) -> web.Response:
-    return ok(copy.deepcopy(find_transaction(ctx, request.match_info["id"]).meta["view"]))
+    return transaction_reply(ctx, backoffice.find_transaction(ctx, request.match_info["id"]))
 
 
 @routes.get("/v1/query/{id}")
 @opp_handler("query.get", with_body=False)
 async def query_transaction(request: web.Request, ctx: Ctx) -> web.Response:
-    return ok(copy.deepcopy(find_transaction(ctx, request.match_info["id"]).meta["view"]))
+    return transaction_reply(ctx, backoffice.find_transaction(ctx, request.match_info["id"]))
 
 
 @routes.get("/v1/query")
@@ -107,14 +126,13 @@ async def query_by_merchant_transaction_id(request: web.Request, ctx: Ctx) -> we
     """E13 (opp.md §4): this entity's transactions carrying a merchantTransactionId, oldest first;
     none -> HTTP 400 700.400.580 as for an unknown id (the list shape `payments` is our reading)."""
     wanted = ctx.params.required("merchantTransactionId")
-    if ctx.params.errors:
-        raise OppFailure("200.300.404", errors=ctx.params.errors)
+    parse.raise_errors(ctx.params)
     tenant = ctx.tenant
-    found = [copy.deepcopy(p.meta["view"]) for p in (tenant.payments.values() if tenant else ())
-             if p.meta.get("view", {}).get("merchantTransactionId") == wanted]
+    found = [render.payment(ctx.mode, p, ctx.ndc()) for p in (tenant.payments.values() if tenant else ())
+             if (p.meta.get("echo") or {}).get("merchantTransactionId") == wanted]
     if not found:
-        raise OppFailure("700.400.580")
-    return ok(envelope("000.000.100", DESCRIPTIONS["000.000.100"], ctx.ndc(), ctx.now, payments=found))
+        raise OppFailure(backoffice.NOT_FOUND)
+    return ok(render.envelope("000.000.100", None, ctx.ndc(), ctx.now, payments=found))
 
 
 @routes.get("/v1/resultcodes")
@@ -122,10 +140,90 @@ async def result_codes(request: web.Request) -> web.Response:
     """E14: the codes the sandbox can answer (a subset of the vendor's list)."""
     core = request.app["core"]
     codes = [{"code": c, "description": d} for c, d in sorted(DESCRIPTIONS.items())]
-    body = envelope(INTEGRATOR_TEST_OK if core.mode != "live" else "000.000.000",
-                    "successful request", core.store.ids.hex(32), core.store.now(None), resultCodes=codes)
-    body["result"]["description"] = DESCRIPTIONS[body["result"]["code"]]
-    return ok(body)
+    code = INTEGRATOR_TEST_OK if core.mode != "live" else "000.000.000"
+    return ok(render.result_codes(code, core.store.ids.hex(32), core.store.now(None), codes))
+
+
+# -- checkouts, merchant side (E7-E10) ----------------------------------------------------------
+@routes.post("/v1/checkouts")
+@opp_handler("checkout.create")
+async def create_checkout(request: web.Request, ctx: Ctx) -> web.Response:
+    fields = parse.checkout_request(ctx.mode, ctx.params)
+    checkout = checkouts.open_checkout(ctx, fields)
+    return ok(render.envelope(CHECKOUT_CREATED, None, checkout["id"], ctx.now, id=checkout["id"]))
+
+
+@routes.get("/v1/checkouts/{id}/payment")
+@routes.get("/v1/checkouts/{id}/registration")
+@opp_handler("checkout.result", with_body=False)
+async def checkout_result(request: web.Request, ctx: Ctx) -> web.Response:
+    tenant = ctx.tenant
+    checkout = checkouts.find(tenant.state if tenant else None, request.match_info["id"], ctx.now)
+    result = checkout["result"]
+    if result is None:
+        # The shopper has not finished yet (opp.md E7-E10: "Before completion GET may return 000.200.000").
+        return ok(render.envelope(PENDING_OK, None, checkout["id"], ctx.now))
+    if "paymentId" in result:
+        return transaction_reply(ctx, tenant.payments[result["paymentId"]])
+    token = tenant.tokens.get(result["registrationId"])
+    return ok(render.registration(ctx.core, token, ctx.ndc(), ctx.now, result.get("code")))
+
+
+# -- checkouts, shopper side (the widget) -------------------------------------------------------
+def _open_widget_call(request: web.Request, operation: str) -> Ctx:
+    """The scope of a browser call naming a live checkout (the checkout id is the credential)."""
+    core = request.app["core"]
+    checkout_id = request.match_info["id"]
+    tid = checkouts.locate(core.store.tenants, checkout_id) if checkouts.CHECKOUT_ID.match(checkout_id) else None
+    if tid is None:
+        raise checkouts.CheckoutGone(checkout_id)
+    set_context(request, tenant=tid, operation=operation)
+    return Ctx(core, tid, tid.name, core.store.now(tid))
+
+
+@routes.get("/v1/checkouts/{id}/widget")
+@opp_handler("checkout.widget", authenticated=False)
+async def widget_data(request: web.Request, ctx: None) -> web.Response:
+    scope = _open_widget_call(request, "checkout.widget")
+    tenant = scope.tenant
+    checkout = checkouts.find(tenant.state, request.match_info["id"], scope.now)
+    view = checkouts.widget_view(tenant.tokens, checkout, scope.now)
+    return ok(render.envelope(PENDING_OK, None, checkout["id"], scope.now, **view), CORS)
+
+
+@routes.post("/v1/checkouts/{id}/payment")
+@routes.post("/v1/checkouts/{id}/registration")
+@opp_handler("checkout.submit", authenticated=False)
+async def submit(request: web.Request, ctx: None) -> web.Response:
+    """The widget's form submission: a new card, or `registrationId` for a one-click payment."""
+    scope = _open_widget_call(request, "checkout.submit")
+    checkout_id = request.match_info["id"]
+    checkouts.find_open(scope.tenant.state, checkout_id, scope.now)
+    scope.params = await params_of(request, with_body=True)
+    chosen, brand, card = parse.widget_submission(scope.params)
+    kind, result = checkouts.submit(scope, checkout_id, chosen, brand, card, base_url(request))
+    tenant = scope.tenant
+    if kind == "registration":
+        token = tenant.tokens.get(result["registrationId"])
+        answer = render.registration(scope.core, token, scope.ndc(), scope.now, result["code"])
+        status = 200
+    else:
+        payment = tenant.payments[result["paymentId"]]
+        answer = render.payment(scope.mode, payment, scope.ndc())
+        status = scope.core.options["opp.decline_status"] if transactions.declined(payment) else 200
+        if "pending" in payment.meta:  # a 3-D Secure challenge completes the checkout later
+            return json_response(status, answer, CORS)
+    answer["resourcePath"] = f"/v1/checkouts/{checkout_id}/{kind}"
+    checkout = tenant.state.checkouts[checkout_id]
+    if checkout["shopperResultUrl"]:
+        answer["shopperResultUrl"] = _return_url(checkout, kind)
+    return json_response(status, answer, CORS)
+
+
+def _return_url(checkout: dict, kind: str) -> str:
+    target = checkout["shopperResultUrl"]
+    query = urlencode({"id": checkout["id"], "resourcePath": f"/v1/checkouts/{checkout['id']}/{kind}"})
+    return target + ("&" if "?" in target else "?") + query
 
 
 # -- the stand-in 3-D Secure challenge (shopper's browser, no credentials) ----------------------
@@ -138,28 +236,46 @@ async def challenge(request: web.Request, ctx: None) -> web.StreamResponse:
     """
     core = request.app["core"]
     tx_id = request.match_info["id"]
-    tenant, _payment = locate_pending(core.store, tx_id)
+    tenant, _payment = backoffice.locate_pending(core.store, tx_id)
     if tenant is None:
-        from .errors import OppFailure
-
-        raise OppFailure("700.400.580")
-    from ...web.body import set_context
-
+        raise OppFailure(backoffice.NOT_FOUND)
     set_context(request, tenant=tenant.id, operation="threeDSecure.challenge")
-    view, pending = complete_challenge(core, tenant.id, tx_id, request.query.get("result") != "reject")
+    payment, pending = backoffice.complete_challenge(core, tenant.id, tx_id, request.query.get("result") != "reject")
     target, checkout_id = pending.get("shopperResultUrl"), pending.get("checkoutId")
     if checkout_id:
-        target = checkouts.finish_after_challenge(core, tenant, checkout_id, view) or target
+        target = checkouts.finish_after_challenge(core.store, tenant, checkout_id, payment) or target
         query = {"id": checkout_id, "resourcePath": f"/v1/checkouts/{checkout_id}/payment"}
     else:
         query = {"id": tx_id, "resourcePath": f"/v1/payments/{tx_id}"}
     if target:
         sep = "&" if "?" in target else "?"
         return web.Response(status=302, headers={"Location": target + sep + urlencode(query)})
-    return ok(view)
+    scope = Ctx(core, tenant.id, tenant.name, core.store.now(tenant.id))
+    return transaction_reply(scope, payment)
+
+
+# -- the widget script (GET /v1/paymentWidgets.js?checkoutId=...) ---------------------------------
+# Our own stand-in for COPYandPAY's script (static/paymentWidgets.js): it reads `checkoutId` from its
+# own URL, as the vendor's does, so nothing here depends on state; an unknown or expired checkout is
+# reported by the widget on the page (opp.md E10).
+STATIC = Path(__file__).with_name("static")
+_FILES = {
+    "/v1/paymentWidgets.js": ("paymentWidgets.js", "application/javascript"),
+    "/v1/paymentWidgets.css": ("paymentWidgets.css", "text/css"),
+}
+
+
+def _serve(name: str, content_type: str):
+    async def handler(request: web.Request) -> web.Response:
+        # Read per request (a few KB) so an edited script is picked up without a restart.
+        return web.Response(body=(STATIC / name).read_bytes(), content_type=content_type, charset="utf-8",
+                            headers={"Cache-Control": "no-cache", **CORS})
+
+    handler.__name__ = f"widget_{name.replace('.', '_')}"
+    return handler
 
 
 def setup(app: web.Application) -> None:
     app.router.add_routes(routes)
-    app.router.add_routes(checkouts.routes)
-    widget.setup(app)  # issue 7: GET /v1/paymentWidgets.js
+    for path, (name, content_type) in _FILES.items():
+        app.router.add_get(path, _serve(name, content_type))

@@ -11,12 +11,18 @@ Checkouts live in the tenant's `OppState.checkouts` (JSON-able, so state snapsho
 
 from __future__ import annotations
 
+import copy
 import re
 
 from ..errors import DomainError
+from ..payments import Payment
 from ..tokens import TokenBook
+from . import registrations
+from .errors import Invalid
 from .registrations import VALID, state_of
+from .scope import Scope
 from .state import OppState
+from .transactions import TxRequest, declined, pay, register
 
 LIFETIME = 30 * 60
 CHECKOUT_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.-]{0,79}$")
@@ -39,6 +45,12 @@ def create(state: OppState, checkout_id: str, fields: dict, now: float) -> dict:
                 "result": None, **fields}
     book[checkout_id] = checkout
     return checkout
+
+
+def open_checkout(scope: Scope, fields: dict) -> dict:
+    """E7: a new payment session for the entity (fields validated by the adapter)."""
+    checkout_id = scope.core.store.ids.opp_checkout_id()
+    return create(scope.writable().state, checkout_id, {**fields, "entityId": scope.entity}, scope.now)
 
 
 def find(state: OppState | None, checkout_id: str, now: float) -> dict:
@@ -66,11 +78,65 @@ def locate(tenants: dict, checkout_id: str) -> str | None:
 
 
 def complete(checkout: dict, result: dict, now: float) -> None:
-    """Record the transaction result; it stays readable for another 30 minutes."""
+    """Record a successful result; it stays readable for another 30 minutes.
+
+    `result` names what the merchant's status call renders: {"paymentId"} or {"registrationId",
+    "code"} (facts, not a rendered reply)."""
     checkout["state"] = COMPLETED
     checkout["result"] = result
     checkout["completedAt"] = now
     checkout["expiresAt"] = now + LIFETIME
+
+
+def record_attempt(checkout: dict, payment: Payment, now: float) -> None:
+    """A finished attempt: success closes the session; a decline is what the merchant's status
+    call reports, and the shopper may try again in the same session until it expires (opp.md §13.2)."""
+    if declined(payment):
+        checkout["result"] = {"paymentId": payment.id}
+    else:
+        complete(checkout, {"paymentId": payment.id}, now)
+
+
+def submit(scope: Scope, checkout_id: str, chosen: str | None, brand: str | None, card: dict | None,
+           base_url: str) -> tuple[str, dict]:
+    """The widget's submission: a new card, or `chosen` (one of the checkout's registrations) for a
+    one-click payment. Returns ("payment", {"paymentId"}) or ("registration", {...})."""
+    tenant = scope.tenant
+    checkout = find_open(tenant.state if tenant else None, checkout_id, scope.now)
+    req = TxRequest(payment_type=checkout["paymentType"], amount=checkout["amount"], minor=checkout["minor"],
+                    currency=checkout["currency"], si=copy.deepcopy(checkout["si"]), cit=True,
+                    custom=dict(checkout["custom"]), test_mode=checkout["testMode"],
+                    echo=copy.deepcopy(checkout["echo"]), shopper_result_url=checkout["shopperResultUrl"],
+                    checkout_id=checkout_id, create_registration=checkout["createRegistration"])
+    token = None
+    if chosen is not None:
+        if chosen.lower() not in checkout["registrations"]:
+            raise Invalid([{"name": "registrationId", "value": chosen,
+                            "message": "must be one of the checkout's registrations[n].id"}])
+        token = registrations.find(tenant.tokens, chosen, scope.now)
+        req.card = {"cvv": (card or {}).get("cvv")}
+        req.create_registration = False
+    else:
+        req.brand, req.card = brand, card
+    if req.payment_type is None:
+        made, outcome = register(scope, req)
+        result = {"registrationId": made.id, "code": outcome.code}
+        complete(scope.writable().state.checkouts[checkout_id], result, scope.now)
+        return "registration", result
+    payment = pay(scope, req, token, base_url)
+    if "pending" not in payment.meta:  # a 3-D Secure challenge completes the checkout later
+        record_attempt(scope.writable().state.checkouts[checkout_id], payment, scope.now)
+    return "payment", {"paymentId": payment.id}
+
+
+def finish_after_challenge(store, tenant, checkout_id: str, payment: Payment) -> str | None:
+    """A checkout payment's 3-D Secure challenge completed: record the result and return the
+    shopperResultUrl to send the shopper to (None when the checkout is gone)."""
+    checkout = tenant.state.checkouts.get(checkout_id)
+    if checkout is None:
+        return None
+    record_attempt(checkout, payment, store.now(tenant.id))
+    return checkout.get("shopperResultUrl")
 
 
 def stored_cards(book: TokenBook | None, checkout: dict, now: float) -> list[dict]:

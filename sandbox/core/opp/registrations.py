@@ -17,8 +17,8 @@ import re
 from datetime import UTC, datetime
 
 from ..clock import add_months
-from ..errors import DomainError
 from ..tokens import Token, TokenBook
+from .errors import OppError
 
 RETENTION_MONTHS = 14
 EXTENDED_RETENTION_MONTHS = 24
@@ -30,12 +30,8 @@ LAPSED = "LAPSED"
 MISSING = "MISSING"
 
 
-class RegistrationError(DomainError):
+class RegistrationError(OppError):
     """A registration that cannot be used for the operation; carries the OPP result code."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 # Which code each operation answers for each unusable state (opp.md §8.3, §12.7).
@@ -100,6 +96,25 @@ def new_registration(token_id: str, card: dict, now: float, meta: dict) -> Token
     )
     token.expires_at = lapse_at(token)
     return token
+
+
+def registration_meta(brand: str | None, test_mode: str | None, customer: dict | None, billing: dict | None,
+                      custom: dict | None, initial: str | None = None) -> dict:
+    """The facts a registration keeps beside the card: one builder for the API and fixtures."""
+    meta: dict = {}
+    if brand:
+        meta["paymentBrand"] = brand
+    if test_mode:
+        meta["testMode"] = test_mode
+    if customer:
+        meta["customer"] = dict(customer)
+    if billing:
+        meta["billing"] = dict(billing)
+    if custom:
+        meta["customParameters"] = dict(custom)
+    if initial:
+        meta["initialTransactionId"] = initial
+    return meta
 
 
 def add(book: TokenBook, token: Token) -> None:

@@ -1,0 +1,243 @@
+"""Registrations and payments (opp.md E1-E3): the domain decisions and the facts they store.
+
+Shared by server-to-server calls, checkouts and fixtures, so a widget payment and a REST payment
+decide the same way. Order in every operation: everything checked, the outcome decided, and only
+then the write (a refused request never changes the store). A payment keeps FACTS in
+`Payment.meta` (result code, brand, card facts, echo fields, registration id, 3-D Secure state);
+the adapter's render.py builds the vendor's JSON from them:
+
+    paymentType, paymentBrand, testMode, code[, description], descriptor, echo{...},
+    customParameters{...}, standingInstruction{...}, card{bin,last4Digits,...}, risk,
+    registrationId (created by this payment), citId, threeDSecure{...}, redirect{...},
+    pending{...} (waiting for 3-D Secure), referencedId (CP/RF/RV)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import payments
+from ..clock import end_of_month
+from ..payments import Payment
+from ..tokens import Token
+from . import registrations
+from .errors import Declined, Invalid, OppError
+from .outcomes import Outcome, card_error, decide, opp_brand
+from .results import SUCCESS, classify, describe, success_code
+from .scope import Scope
+
+
+@dataclass(slots=True)
+class TxRequest:
+    """A validated registration or payment request (apis/opp/parse.py builds it from the wire)."""
+
+    payment_type: str | None = None
+    amount: str | None = None
+    minor: int = 0
+    currency: str | None = None
+    brand: str | None = None
+    card: dict | None = None
+    create_registration: bool = False
+    si: dict | None = None
+    cit: bool = True
+    custom: dict = field(default_factory=dict)
+    test_mode: str | None = None
+    echo: dict = field(default_factory=dict)  # merchantTransactionId, descriptor, customer{}, billing{}...
+    shopper_result_url: str | None = None
+    checkout_id: str | None = None
+
+    def extras(self) -> dict:
+        """The request fields every reply echoes (opp.md §6)."""
+        extras = dict(self.echo)
+        if self.custom:
+            extras["customParameters"] = dict(self.custom)
+        if self.si:
+            extras["standingInstruction"] = dict(self.si)
+        return extras
+
+
+def card_facts(core, pan: str, holder: str | None, month, year) -> dict:
+    """What a reply shows of a card: BIN, last four, holder, expiry, BIN country; never the PAN."""
+    view = {"bin": pan[:6], "last4Digits": pan[-4:], "holder": holder,
+            "expiryMonth": f"{int(month):02d}" if month else None, "expiryYear": str(year) if year else None}
+    country = core.catalogue.profile(pan).country
+    if country:
+        view["binCountry"] = country
+    return {k: v for k, v in view.items() if v is not None}
+
+
+def token_card_facts(core, token: Token) -> dict:
+    return card_facts(core, token.pan, token.holder, token.expiry_month, token.expiry_year)
+
+
+def _card_check(scope: Scope, req: TxRequest, brand: str | None, require_cvv: bool) -> None:
+    code = card_error(req.card, brand, scope.now, require_cvv)
+    if code:
+        card = req.card
+        fields: dict = {"id": scope.new_id()}
+        if brand:
+            fields["paymentBrand"] = brand
+        if card.get("number"):
+            fields["card"] = card_facts(scope.core, card["number"], card.get("holder"), card.get("expiryMonth"),
+                                        card.get("expiryYear"))
+        raise OppError(code, fields)
+
+
+def _need_brand(brand: str | None) -> None:
+    # No paymentBrand and a number outside every known BIN range: the brand cannot be derived.
+    if brand is None:
+        raise Invalid([{"name": "paymentBrand", "value": None, "message": "may not be empty"}])
+
+
+# -- E1 standalone registration ----------------------------------------------------------------
+def register(scope: Scope, req: TxRequest) -> tuple[Token, Outcome]:
+    """A standalone card registration; Declined (nothing stored) unless the outcome succeeds."""
+    card = req.card
+    brand = req.brand or opp_brand(card.get("number") or "")
+    _card_check(scope, req, brand, scope.option("opp.registration_requires_cvv"))
+    _need_brand(brand)
+    magic = scope.core.catalogue.magic_for("opp", "cards", card["number"])
+    outcome = decide(mode=scope.mode, test_mode=req.test_mode, custom=req.custom, magic=magic,
+                     stage="registration", cit=True)
+    token_id = scope.new_id()
+    if not SUCCESS.match(outcome.code):
+        facts = {"id": token_id, "paymentBrand": brand,
+                 "card": card_facts(scope.core, card["number"], card.get("holder"), card["expiryMonth"],
+                                    card["expiryYear"]), **req.extras()}
+        raise Declined(outcome.code, facts, outcome.description)
+    token = registrations.new_registration(token_id, card, scope.now, _token_meta(req, brand, None))
+    registrations.add(scope.writable().tokens, token)
+    return token, outcome
+
+
+def _token_meta(req: TxRequest, brand: str, initial: str | None) -> dict:
+    return registrations.registration_meta(brand, req.test_mode, req.echo.get("customer"), req.echo.get("billing"),
+                                           req.custom, initial)
+
+
+# -- E2 / E3 payments ---------------------------------------------------------------------------
+def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str) -> Payment:
+    """A PA/DB payment with a new card (optionally tokenised) or with a stored registration.
+
+    Returns the stored payment; a declined one is stored too (status REFUSED, its code in the
+    facts), as the platform's reporting finds every transaction that reached it (opp.md §13.2)."""
+    core = scope.core
+    if token is not None:
+        brand = token.meta.get("paymentBrand") or opp_brand(token.pan)
+        cvv = req.card.get("cvv") if req.card else None
+        if cvv is not None and (not cvv.isdigit() or len(cvv) != (4 if brand == "AMEX" else 3)):
+            raise OppError("100.100.601", {"id": scope.new_id()})
+        if token.expiry_year and end_of_month(token.expiry_year, token.expiry_month) < scope.now:
+            raise OppError("100.100.303", {"id": scope.new_id(), "card": token_card_facts(core, token)})
+        pan, card = token.pan, token_card_facts(core, token)
+    else:
+        brand = req.brand or opp_brand(req.card.get("number") or "")
+        _card_check(scope, req, brand, True)
+        _need_brand(brand)
+        c = req.card
+        pan, card = c["number"], card_facts(core, c["number"], c.get("holder"), c["expiryMonth"], c["expiryYear"])
+    tx_id = scope.new_id()
+    if req.minor == 0 and req.payment_type != "PA":
+        # Zero-amount account verification is a PA (opp.md E2); a zero debit is refused.
+        raise OppError("100.550.300", {"id": tx_id, "paymentType": req.payment_type, "paymentBrand": brand,
+                                       "amount": req.amount, "currency": req.currency, "card": card})
+    echo = dict(req.echo)
+    meta: dict = {"paymentType": req.payment_type, "paymentBrand": brand, "testMode": req.test_mode,
+                  "descriptor": echo.pop("descriptor", None) or _descriptor(scope), "echo": echo,
+                  "customParameters": dict(req.custom), "card": card, "risk": "100"}
+    si = dict(req.si) if req.si is not None else None
+    if si is not None and not req.cit and "initialTransactionId" not in si:
+        initial = token.meta.get("initialTransactionId") if token is not None else None
+        if initial:  # chain the MIT to the CIT that set up the agreement
+            si["initialTransactionId"] = initial
+    meta["standingInstruction"] = si
+    if req.cit:
+        meta["citId"] = tx_id
+    magic = core.catalogue.magic_for("opp", "cards", pan)
+    outcome = decide(mode=scope.mode, test_mode=req.test_mode, custom=req.custom, magic=magic,
+                     stage="payment", cit=req.cit)
+    meta["code"] = outcome.code
+    if outcome.description != describe(outcome.code):
+        meta["description"] = outcome.description
+    payment = Payment(id=tx_id, amount=req.minor, currency=req.currency, status=payments.PENDING,
+                      created_at=scope.now, token_id=token.id if token else None, meta=meta)
+    if outcome.status == "rejected":
+        payment.status = payments.REFUSED
+    else:
+        _three_ds(meta, outcome, tx_id, base_url)
+    tenant = scope.writable()
+    if outcome.status == "pending":
+        meta["pending"] = {
+            "createRegistration": req.create_registration and token is None,
+            "card": None if token is not None else {k: req.card.get(k) for k in ("number", "holder", "expiryMonth", "expiryYear")},
+            "brand": brand, "checkoutId": req.checkout_id, "shopperResultUrl": req.shopper_result_url,
+            "tokenMeta": _token_meta(req, brand, tx_id if req.cit else None),
+        }
+    elif outcome.status != "rejected":
+        settle(payment, req.payment_type)
+        if token is not None:
+            _touch_token(scope, token)
+            if req.cit and req.si and not token.meta.get("initialTransactionId"):
+                token.meta["initialTransactionId"] = tx_id
+        elif req.create_registration and SUCCESS.match(outcome.code):
+            # Only a payment the documented regex calls successful tokenises ("review" codes do not).
+            reg_id = scope.new_id()
+            new = registrations.new_registration(reg_id, req.card, scope.now,
+                                                 _token_meta(req, brand, tx_id if req.cit else None))
+            registrations.add(tenant.tokens, new)
+            meta["registrationId"] = reg_id
+    tenant.payments[tx_id] = _compact(payment)
+    return payment
+
+
+def _touch_token(scope: Scope, token: Token) -> None:
+    registrations.record_use(token, scope.now)
+
+
+def _compact(payment: Payment) -> Payment:
+    """Drop empty facts so stored state stays small and stable."""
+    payment.meta = {k: v for k, v in payment.meta.items() if v not in (None, {}, [])}
+    return payment
+
+
+def declined(payment: Payment) -> bool:
+    """Refused by the outcome rules (seeded payments carry no code: their status says it)."""
+    code = payment.meta.get("code")
+    if code is None:
+        return payment.status in (payments.REFUSED, payments.ERROR)
+    return classify(code) == "rejected"
+
+
+def result_code(mode: str, payment: Payment) -> str:
+    """The stored result code; a seeded payment without one reads as its status says."""
+    code = payment.meta.get("code")
+    if code:
+        return code
+    if payment.status in (payments.REFUSED, payments.ERROR):
+        return "800.100.100" if payment.status == payments.REFUSED else "900.100.100"
+    return success_code(mode, payment.meta.get("testMode"))
+
+
+def settle(payment: Payment, payment_type: str) -> None:
+    """A successful PA is authorised; DB, PA.CP and CD move the money at once."""
+    if payment_type == "PA":
+        payment.status = payments.AUTHORISED
+    else:
+        payment.status = payments.CAPTURED
+        payment.captured = payment.amount
+
+
+def _three_ds(meta: dict, outcome: Outcome, tx_id: str, base_url: str) -> None:
+    if outcome.three_ds is None:
+        return
+    if outcome.status == "pending":
+        # The shopper must pass a challenge: our own stand-in ACS page completes it (routes.py).
+        meta["redirect"] = {"url": f"{base_url}/v1/threeDSecure/{tx_id}", "method": "GET", "parameters": []}
+        meta["threeDSecure"] = {"challengeIndicator": "04"}
+    else:
+        meta["threeDSecure"] = {"eci": outcome.three_ds["eci"], "version": "2.2.0", "authenticationStatus": "Y"}
+
+
+def _descriptor(scope: Scope) -> str:
+    d = scope.core.store.ids.digits(12)
+    return f"{d[:4]}.{d[4:8]}.{d[8:]} Token_Sandbox"
