@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..core.wpg.detokenise import DEFAULT_PADDING, PADDINGS, InvalidKey, check_key
+from ..core.wpg import token_service
+from ..core.wpg.detokenise import DEFAULT_PADDING, PADDINGS, InvalidKey
+from ..core.wpg.env import Env
 from .errors import AdminError, json_response
 from .http import core_of, guarded, json_body, tenant_in_path
 from .openapi import op, register, tenant_path
@@ -32,10 +34,9 @@ async def put_key(request: web.Request) -> web.Response:
     if not isinstance(pem, str) or not pem.strip():
         raise AdminError(400, "public_key: a PEM public key string is required")
     try:
-        key = check_key(pem, body.get("padding") or DEFAULT_PADDING)
+        key = token_service.set_key(Env(core_of(request), tid), pem, body.get("padding") or DEFAULT_PADDING)
     except InvalidKey as e:
         raise AdminError(400, str(e)) from None
-    core_of(request).store.write(tid).state.key = key
     return json_response({"tenant": tid, "padding": key["padding"], "bits": 2048})
 
 
@@ -43,11 +44,7 @@ async def put_key(request: web.Request) -> web.Response:
 @guarded
 async def delete_key(request: web.Request) -> web.Response:
     tid = tenant_in_path(request)
-    store = core_of(request).store
-    removed = False
-    if store.peek(tid) is not None and store.peek(tid).state.key is not None:
-        store.write(tid).state.key = None
-        removed = True
+    removed = token_service.remove_key(Env(core_of(request), tid))
     return json_response({"tenant": tid, "removed": removed})
 
 

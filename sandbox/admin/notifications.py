@@ -68,16 +68,9 @@ async def list_notifications(request: web.Request) -> web.Response:
 @routes.post("/_sandbox/notifications/{id}/redeliver")
 @guarded
 async def redeliver(request: web.Request) -> web.Response:
-    store = core_of(request).store
-    found = notifications.find(store, request.match_info["id"])
-    if found is None:
+    note = notifications.redeliver(core_of(request).store, request.match_info["id"])
+    if note is None:
         raise AdminError(404, f"no notification {request.match_info['id']!r}")
-    tid, note = found
-    notifications.redeliver(note, store.now(tid))
-    store.write(tid)
-    notifier = request.app.get("wpg.notifier")
-    if notifier is not None:
-        notifier.wake(tid)
     return json_response(_view(note))
 
 

@@ -78,6 +78,8 @@ REGISTRY: dict[str, Option] = {o.key: o for o in (
            choices=("format-preserving", "alphanumeric", "luhn-pass", "luhn-fail")),
     Option("wpg.reject_cvc_on_create", bool, False, "refuse paymentTokenCreate carrying a cvc (the vendor's "
            "documented error) instead of ignoring it, as the secure-test service does"),
+    Option("wpg.strict_event_reference", bool, False, "refuse a tokenEventReference outside the documented "
+           "1-64 letters, digits and underscores with code 2 (default: keep it as sent)"),
 )}
 
 

@@ -14,6 +14,7 @@ WPG_CARD = {"cardNumber", "expiryDate", "cardHolderName", "cardAddress"}
 
 
 def wpg_token(f: Fields, ctx: Ctx, seq: Callable[[], int]) -> Token:
+    """A seeded token, built by the same core function as paymentTokenCreate (core/wpg/tokens.py)."""
     from ..core.wpg import tokens as wpg_tokens
 
     card = f.sub("cardDetails", WPG_CARD) or Fields(f.loc, f.path + ("cardDetails",), {})
@@ -31,30 +32,25 @@ def wpg_token(f: Fields, ctx: Ctx, seq: Callable[[], int]) -> Token:
     token_id = f.text("paymentTokenID") or ctx.ids.wpg_token_id(pan, ctx.options["wpg.token_id_format"])
     month, year = _expiry(card.sub("expiryDate", {"month", "year"}), ctx)
     created = f.time("createdAt", ctx.now, ctx.now)
-    meta = {"scope": scope, "eventReference": f.text("tokenEventReference", max_len=64),
-            "reason": (f.text("tokenReason") or f"Created token without payment on {wpg_tokens.day(created)}")
-            [:wpg_tokens.REASON_MAX], "seq": seq()}
-    token = _common(Token(
-        id=token_id, owner=shopper if scope == "shopper" else None, pan=pan, expiry_month=month,
-        expiry_year=year, holder=card.text("cardHolderName") or ctx.fill.holder(),
-        address=_address(card, ctx, "cardAddress"), created_at=created, expires_at=None,
-        last_used_at=created, meta=meta), f, ctx)
     lifetime = wpg_tokens.LIFETIME.get(ctx.mode, wpg_tokens.LIFETIME["try"])
-    token.expires_at = f.time("paymentTokenExpiry", ctx.now, token.created_at + lifetime)
-    return token
-
-
+    req = wpg_tokens.CreateRequest(
+        scope, shopper if scope == "shopper" else None,
+        wpg_tokens.Card(pan, month, year, card.text("cardHolderName") or ctx.fill.holder(),
+                        _address(card, ctx, "cardAddress")),
+        f.text("tokenEventReference", max_len=64), f.text("tokenReason"),
+        f.time("paymentTokenExpiry", ctx.now, created + lifetime), None)
+    token = wpg_tokens.build_token(token_id, req, now=created, mode=ctx.mode, seq=seq())
+    return _common(token, f, ctx)
 
 
 def wpg_card(f: Fields, ctx: Ctx, token: dict | None) -> dict:
-    """The card facts a paymentService order reply shows (keys of apis/wpg/orders.py)."""
-    from ..apis.wpg.render import wpg_brand
+    """The card facts a paymentService order reply shows: core/wpg/orders.card_facts, as the API."""
+    from ..core.wpg.cards import country
+    from ..core.wpg.orders import card_facts
 
     pan = token["pan"] if token else _pan(f, "cardNumber", ctx)
     profile = ctx.profile(pan)
     month, year = (token["expiryMonth"], token["expiryYear"]) if token else ctx.fill.expiry(ctx.now)
-    return {"paymentMethod": wpg_brand(profile.brand) + "-SSL", "masked": profile.masked,
-            "funding": profile.funding, "expiryMonth": month, "expiryYear": year,
-            "holder": f.text("cardHolderName") or (token or {}).get("holder") or ctx.fill.holder(),
-            "country": (profile.country or "N/A") if ctx.mode == "live" else "N/A",
-            "shopper": (token or {}).get("owner")}
+    return card_facts(profile, month=month, year=year,
+                      holder=f.text("cardHolderName") or (token or {}).get("holder") or ctx.fill.holder(),
+                      country=country(profile, ctx.mode), shopper=(token or {}).get("owner"))

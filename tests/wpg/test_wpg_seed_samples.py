@@ -62,8 +62,13 @@ def send(http, xml: str):
     return root
 
 
+SEED_ERA = 1546300800  # 2019-01-01: the samples' card expiry (06/2022) was then in the future
+
+
 def load(http, *tokens: dict) -> None:
-    r = http.put("/_sandbox/state", json={"version": 1, "tenants": {"wpg:MYMERCHANT": {"tokens": list(tokens)}}})
+    # The tenant's clock is set to the seed's era: an update to a past expiry is refused (wpg.md §7).
+    tenant = {"tokens": list(tokens), "clock": {"now": SEED_ERA, "frozen": True}}
+    r = http.put("/_sandbox/state", json={"version": 1, "tenants": {"wpg:MYMERCHANT": tenant}})
     assert r.status_code == 200, r.text
 
 

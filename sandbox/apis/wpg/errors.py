@@ -8,6 +8,10 @@ from xml.sax.saxutils import quoteattr
 
 from aiohttp import web
 
+from ...core.errors import OwnerFull, TokenNotFound, UpdateLimitExceeded
+from ...core.wpg.errors import WpgError
+from .parse import Invalid
+
 DOCTYPE = (
     '<!DOCTYPE paymentService PUBLIC "-//WorldPay//DTD WorldPay PaymentService v1//EN" '
     '"http://dtd.worldpay.com/paymentService_v1.dtd">'
@@ -18,6 +22,37 @@ _NMTOKEN = re.compile(r"^[\w.:-]+$")
 # Transport-level statuses mapped to DTD error codes (wpg.md §5.2). Every XML outcome is HTTP 200,
 # except a body over the limit, which is refused before it is read (413, still an XML reply).
 _CODES = {400: 2, 404: 2, 405: 2, 413: 2, 500: 1, 503: 8}
+
+
+class Scoped(Exception):
+    """An error rendered inside `orderStatus[@orderCode]` rather than directly under `reply`."""
+
+    def __init__(self, order_code: str, code: int, text: str) -> None:
+        super().__init__(text)
+        self.order_code = order_code
+        self.code = code
+        self.text = text
+
+
+# The one table from domain (and request) errors to `<error code>` replies (wpg.md §5.3).
+REFUSALS = (Invalid, WpgError, TokenNotFound, UpdateLimitExceeded, OwnerFull)
+
+
+def refusal(e: Exception) -> tuple[int, str]:
+    """(code, text) for one of REFUSALS."""
+    if isinstance(e, (Invalid, WpgError)):
+        return e.code, e.text
+    if isinstance(e, TokenNotFound):
+        return 5, "Token does not exist"  # WPGJ live test (wpg.md §4.4)
+    if isinstance(e, UpdateLimitExceeded):
+        return 5, "Maximum number of updates exceeded for this token"  # seed 003, HYB
+    if isinstance(e, OwnerFull):
+        return 5, f"The maximum number of tokens ({e.cap}) for this authenticatedShopperID has been reached"
+    raise TypeError(f"not a paymentService refusal: {e!r}")
+
+
+def error_element(code: int, text: str) -> str:
+    return f'<error code="{code}">{cdata(text)}</error>'
 
 
 def cdata(text: str) -> str:

@@ -1,24 +1,27 @@
-"""Reading a paymentService request: safe XML parsing, our DTD, then typed values (wpg.md §1.3).
+"""Reading a paymentService request: safe XML parsing, our request grammar, then typed requests
+(wpg.md §1.3).
 
 lxml parses with entity resolution, network access and DTD loading off: requests name the
 vendor DTD by URL and it is never fetched. A DOCTYPE with an internal subset (entity or element
 declarations: XXE, billion laughs) is refused outright. The document is then validated against
-the sandbox's own DTD (dtd/paymentService_sandbox.dtd), loaded once on first use. Field rules the
-DTD cannot express (shopper id, card number, dates) raise `Invalid` with the vendor's code.
-lxml itself is imported on first request, to keep it off the start-up path.
+the sandbox's own request grammar (grammar/paymentService_sandbox.dtd, read with
+importlib.resources so it ships in the wheel), loaded once on first use. Field rules a DTD cannot
+express (shopper id, card number, dates) raise `Invalid` with the vendor's code. Everything here
+turns wire into the typed requests of core/wpg/requests.py; no rule about tokens or orders lives
+here. lxml itself is imported on first request, to keep it off the start-up path.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from importlib.resources import files
-from pathlib import Path
+from datetime import UTC, datetime
+from importlib import resources
 
-from ...core.cards import looks_like_pan, luhn_ok
-from ...core.wpg.tokens import Card
+from ...core.cards import looks_like_pan
+from ...core.wpg.requests import Amount, CreateToken, ModifyRequest, OrderRequest, TokenUse
+from ...core.wpg.tokens import REASON_MAX, Card
 
-DTD_PATH = Path(str(files(__package__).joinpath("grammar", "paymentService_sandbox.dtd")))  # package data
+GRAMMAR = "paymentService_sandbox.dtd"
 _state: dict = {}
 _SHOPPER_BAD = re.compile(r"\s")
 _EVENT_REF = re.compile(r"^[A-Za-z0-9_]{1,64}$")
@@ -33,14 +36,20 @@ class Invalid(Exception):
         self.text = text
 
 
+def grammar_text() -> bytes:
+    return resources.files(__package__).joinpath("grammar", GRAMMAR).read_bytes()
+
+
 def _tools():
     if not _state:
+        from io import BytesIO
+
         from lxml import etree
 
         _state["etree"] = etree
         _state["parser"] = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                                            huge_tree=False, dtd_validation=False)
-        _state["dtd"] = etree.DTD(str(DTD_PATH))
+        _state["dtd"] = etree.DTD(BytesIO(grammar_text()))
     return _state["etree"], _state["parser"], _state["dtd"]
 
 
@@ -65,10 +74,13 @@ def parse_document(body: bytes):
         errors = dtd.error_log.filter_from_errors() or dtd.error_log
         first = errors[0]
         raise Invalid(2, f"{first.message} (line {first.line})")
+    if not root.get("merchantCode"):
+        # #IMPLIED in the vendor DTD, but every operation needs it (wpg.md §1.2).
+        raise Invalid(2, "Attribute merchantCode of paymentService is required")
     return root
 
 
-# -- typed values ------------------------------------------------------------------------------
+# -- small typed values ------------------------------------------------------------------------
 def text(el, name: str) -> str | None:
     child = el.find(name) if el is not None else None
     if child is None:
@@ -76,11 +88,15 @@ def text(el, name: str) -> str | None:
     return (child.text or "").strip()
 
 
+def elements(el) -> list:
+    return [c for c in el if isinstance(c.tag, str)]
+
+
 def operation(root) -> tuple[str, object]:
     """('paymentTokenCreate', element) and so on: the one operation element of the request."""
-    wrapper = next(c for c in root if isinstance(c.tag, str))  # the DTD guarantees one of each
-    op = next(c for c in wrapper if isinstance(c.tag, str))
-    return op.tag, op
+    wrapper = elements(root)[0]  # the grammar guarantees one wrapper
+    kids = elements(wrapper)
+    return (kids[0].tag, kids[0]) if kids else (wrapper.tag, wrapper)
 
 
 def shopper_id(value: str | None, required: bool, what: str = "request") -> str | None:
@@ -96,12 +112,17 @@ def shopper_id(value: str | None, required: bool, what: str = "request") -> str 
     return value
 
 
-def event_reference(value: str | None) -> str | None:
+def event_reference(value: str | None, strict: bool = False) -> str | None:
+    """tokenEventReference: the vendor documents 1-64 of [A-Za-z0-9_] but not what happens outside
+    that set. Lenient (default): a reference outside it is kept as sent, truncated to 64;
+    strict (option wpg.strict_event_reference): code 2 (docs/paymentservice.md)."""
     if value is None:
         return None
-    if not _EVENT_REF.match(value):
+    if _EVENT_REF.match(value):
+        return value
+    if strict:
         raise Invalid(2, "tokenEventReference must be 1 to 64 letters, digits or underscores")
-    return value
+    return value[:64] or None
 
 
 def whole(value: str | None) -> int:
@@ -129,10 +150,19 @@ ADDRESS_FIELDS = ("firstName", "lastName", "address1", "address2", "address3", "
 
 
 def address(el) -> dict | None:
+    """cardAddress/address as stored on a token. Addresses written with `street`/`houseName`/
+    `houseNumber` (Magento, hybris) are stored as address1/address2 so tokens compare alike."""
     addr = el.find("cardAddress/address") if el is not None else None
     if addr is None:
         return None
-    return {f: text(addr, f) for f in ADDRESS_FIELDS if addr.find(f) is not None}
+    out = {f: text(addr, f) for f in ADDRESS_FIELDS if addr.find(f) is not None}
+    if addr.find("street") is not None:
+        number = " ".join(v for v in (text(addr, "houseNumber"), text(addr, "houseNumberExtension")) if v)
+        line1 = " ".join(v for v in (text(addr, "street"), number) if v)
+        extra = {"address1": line1, "address2": text(addr, "houseName")}
+        out = {f: (extra.get(f) if f in extra else out.get(f)) for f in ADDRESS_FIELDS
+               if (extra.get(f) if f in extra else out.get(f)) is not None}
+    return out
 
 
 def card(el, pan_required: bool) -> Card:
@@ -147,24 +177,6 @@ def card(el, pan_required: bool) -> Card:
     month, year = expiry(el)
     holder = text(el, "cardHolderName")
     return Card(pan, month, year, holder if holder else None, address(el))
-
-
-def check_card(pan: str, brand: str | None, month: int | None, year: int | None, now_month: tuple[int, int]) -> None:
-    """Card checks the real service makes on a PAN and expiry (wpg.md §7)."""
-    if brand is None:
-        raise Invalid(5, "XML failed validation: Invalid payment details : Card number not recognised: "
-                         f"{pan[:6]}{'*' * (len(pan) - 10)}{pan[-4:]}")
-    if not luhn_ok(pan):
-        raise Invalid(7, f"Invalid payment details : Card number : {pan[:4]}{'*' * (len(pan) - 8)}{pan[-4:]}")
-    if month is not None and (year, month) < (now_month[0], now_month[1]):
-        raise Invalid(7, f"Invalid payment details : Expiry date = {month:02d}/{year}")
-
-
-@dataclass(slots=True)
-class Amount:
-    value: int
-    currency: str
-    exponent: int
 
 
 def amount(el) -> Amount:
@@ -182,11 +194,77 @@ def token_expiry(create_token) -> float | None:
     date = create_token.find("paymentTokenExpiry/date") if create_token is not None else None
     if date is None:
         return None
-    from datetime import UTC, datetime
-
     try:
         return datetime(whole(date.get("year")), whole(date.get("month")), whole(date.get("dayOfMonth") or "1"),
                         whole(date.get("hour") or "0"), whole(date.get("minute") or "0"),
                         whole(date.get("second") or "0"), tzinfo=UTC).timestamp()
     except (TypeError, ValueError):
         raise Invalid(2, "paymentTokenExpiry/date is not a valid date") from None
+
+
+def create_token(el, shopper: str | None, strict_reference: bool) -> tuple[CreateToken, str | None]:
+    """createToken and the shopper it belongs to (checked: required for shopper tokens)."""
+    scope = el.get("tokenScope", "shopper")
+    shopper = shopper_id(shopper, True, "create token request") if scope == "shopper" else None
+    reason = text(el, "tokenReason") or None
+    return CreateToken(scope, event_reference(text(el, "tokenEventReference"), strict_reference),
+                       reason[:REASON_MAX] if reason else None, token_expiry(el)), shopper
+
+
+def scope_and_shopper(op, what: str) -> tuple[str, str | None]:
+    scope = op.get("tokenScope", "shopper")
+    if scope == "merchant":
+        return scope, None  # "don't send for merchant tokens" (seed 003): ignored when sent
+    return scope, shopper_id(text(op, "authenticatedShopperID"), True, what)
+
+
+# -- whole requests ----------------------------------------------------------------------------
+MODIFICATIONS = ("capture", "cancel", "refund", "cancelOrRefund", "voidSale")
+
+
+def order_request(op, strict_reference: bool = False) -> OrderRequest:
+    """submit/order -> OrderRequest (card or TOKEN-SSL, optional createToken)."""
+    code = op.get("orderCode")
+    details = op.find("paymentDetails")
+    if details is None:
+        raise NotEmulatedShape("an order without paymentDetails (payAsOrder, orderBatch ...)")
+    method = elements(details)[0]
+    shopper = text(op, "shopper/authenticatedShopperID") or None
+    token = card_ = None
+    if method.tag == "TOKEN-SSL":
+        # tokenScope has no DTD default on TOKEN-SSL; every client sends it, shopper is the safe reading.
+        scope = method.get("tokenScope") or "shopper"
+        if scope == "shopper":
+            shopper_id(shopper, True, "shopper token payment")
+        token = TokenUse(scope, text(method, "paymentTokenID") or text(op, "paymentTokenID") or "",
+                         card(method.find("paymentInstrument/cardDetails"), pan_required=False))
+    elif method.find("cardNumber") is not None:
+        card_ = card(method, pan_required=True)
+    else:
+        raise NotEmulatedShape(f"payment method {method.tag}")
+    ct = None
+    ct_el = op.find("createToken")
+    if ct_el is not None and token is None:
+        ct, shopper = create_token(ct_el, shopper, strict_reference)
+    elif ct_el is not None:
+        ct = CreateToken("shopper", None, None, None)  # refused by the core with its own text
+    return OrderRequest(
+        order_code=code, amount=amount(op), card=card_, token=token, shopper=shopper, create_token=ct,
+        stored_credentials=details.find("storedCredentials") is not None,
+        scheme_id=text(details, "storedCredentials/schemeTransactionIdentifier") or None,
+        payout=details.get("action") == "REFUND")
+
+
+def modify_request(op) -> ModifyRequest:
+    action = elements(op)[0]
+    if action.tag not in MODIFICATIONS:
+        raise NotEmulatedShape(f"orderModification/{action.tag}")
+    return ModifyRequest(op.get("orderCode"), action.tag,
+                         amount(action) if action.find("amount") is not None else None)
+
+
+class NotEmulatedShape(Invalid):
+    """A vendor-valid request the sandbox does not emulate: code 5 naming it, never code 2."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(5, f"{what} is not emulated by the sandbox (see docs/paymentservice.md)")

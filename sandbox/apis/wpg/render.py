@@ -13,19 +13,10 @@ from xml.sax.saxutils import escape, quoteattr
 from ...core.cards import CardProfile
 from ...core.payments import Payment
 from ...core.tokens import Token
-from .errors import DOCTYPE, cdata
-
-# Canonical brand -> paymentService cardBrand / paymentMethod prefix (wpg.md §4.1).
-BRANDS = {"MASTERCARD": "ECMC", "CARTEBANCAIRE": "CB"}
-
-
-def wpg_brand(brand: str | None) -> str:
-    return BRANDS.get(brand or "", brand or "CARD")
-
-
-def sub_brand(profile: CardProfile) -> str:
-    sub = profile.sub_brand or wpg_brand(profile.brand)
-    return "ECMC" + sub[len("MASTERCARD"):] if sub.startswith("MASTERCARD") else sub
+from ...core.wpg.cards import sub_brand, wpg_brand
+from ...core.wpg.env import Env
+from ...core.wpg.orders import last_event
+from .errors import DOCTYPE, cdata, error_element
 
 
 def el(name: str, value: str | None) -> str:
@@ -89,7 +80,7 @@ def token(t: Token, profile: CardProfile, *, country: str, event: str | None = N
 def token_error(t: Token, code: int, message: str) -> str:
     """`<token>` carrying its own error (DTD: token (authenticatedShopperID?, ..., error))."""
     shopper = el("authenticatedShopperID", t.owner) if t.meta.get("scope", "shopper") == "shopper" else ""
-    return f'<token>{shopper}<error code="{code}">{cdata(message)}</error></token>'
+    return f"<token>{shopper}{error_element(code, message)}</token>"
 
 
 def amount(value: int, currency: str, exponent: int, credit: bool = True) -> str:
@@ -128,12 +119,32 @@ def payment(p: Payment, last_event: str) -> str:
     )
 
 
+def order_token(env: Env, p: Payment) -> str:
+    """The token an order created, as at creation (seed 003: only orders that created one)."""
+    made = p.meta.get("createdToken")
+    if not made:
+        return ""
+    tenant = env.store.peek(env.tid)
+    t = tenant.tokens.get(made["id"]) if tenant else None
+    if t is None:
+        return ""
+    profile = env.profile(t.pan)
+    return token(t, profile, country=env.country(profile), event=made["event"],
+                 outer_reference=made.get("reference"), outer_reason=made.get("reason"),
+                 scheme_id=p.meta.get("schemeId"))
+
+
+def order_reply(env: Env, p: Payment) -> str:
+    """orderStatus with the payment as it stands and the token the order created."""
+    return order_status(p.id, payment(p, last_event(p)) + order_token(env, p))
+
+
 def order_status(order_code: str, inner: str) -> str:
     return f"<orderStatus orderCode={quoteattr(order_code)}>{inner}</orderStatus>"
 
 
 def order_error(order_code: str, code: int, message: str) -> str:
-    return order_status(order_code, f'<error code="{code}">{cdata(message)}</error>')
+    return order_status(order_code, error_element(code, message))
 
 
 def ok(inner: str) -> str:

@@ -1,8 +1,10 @@
 """`POST /jsp/merchant/xml/paymentService.jsp`: authenticate, parse, dispatch, reply (wpg.md §1).
 
 Basic auth first (wrong credentials: the vendor's HTML 401), then the XML is parsed and
-validated (code 2), then the `merchantCode` must belong to the credentials (code 4). Every XML
-outcome is HTTP 200 with a `machine` cookie, as the real service sets one.
+validated (code 2), then the `merchantCode` must belong to the credentials (code 4). Each
+handler parses its operation into a typed request, calls ONE core function and renders; refusals
+become `<error>` through the one table in errors.py. Every XML outcome is HTTP 200 with a
+`machine` cookie, as the real service sets one.
 """
 
 from __future__ import annotations
@@ -10,19 +12,27 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+from xml.sax.saxutils import quoteattr
 
 from aiohttp import web
 
-from ...core.errors import OwnerFull, TokenNotFound, UpdateLimitExceeded
 from ...core.tenants import TenantId
-from ...core.wpg.orders import OrderError
-from ...core.wpg.tokens import TokenRuleError
+from ...core.wpg import orders, token_service
 from ...web.body import read_body, set_context
-from . import orders, tokens
-from .context import Ctx, Scoped
-from .errors import CONTENT_TYPE, cdata, error_reply, merchant_from_auth, reply_document
-from .notify import Notifier
-from .parse import Invalid, operation, parse_document
+from . import parse, render
+from .context import Ctx
+from .errors import (
+    CONTENT_TYPE,
+    REFUSALS,
+    Scoped,
+    error_element,
+    error_reply,
+    merchant_from_auth,
+    refusal,
+    reply_document,
+)
+from .notification_delivery import Notifier
+from .parse import Invalid, operation, parse_document, text
 
 PATH = "/jsp/merchant/xml/paymentService.jsp"
 
@@ -36,18 +46,113 @@ UNAUTHORIZED_HTML = (
     "<p>Status: 401</p></body>\n</html>\n"
 )
 
+
+# -- handlers: parse, one core call, render ----------------------------------------------------
+def strict_reference(ctx: Ctx) -> bool:
+    return ctx.option("wpg.strict_event_reference")
+
+
+def token_create(ctx: Ctx, op) -> str:
+    details = op.find("paymentInstrument/cardDetails")
+    card = parse.card(details, pan_required=True)
+    if details.find("cvc") is not None and ctx.option("wpg.reject_cvc_on_create"):
+        raise Invalid(2, "cvc data cannot be stored")  # DOC-TOKERR; secure-test accepts it (wpg.md §3.3)
+    ct, shopper = parse.create_token(op.find("createToken"), text(op, "authenticatedShopperID"),
+                                     strict_reference(ctx))
+    outcome, token, profile = token_service.create_token(ctx, shopper, card, ct)
+    return render.token(token, profile, country=ctx.country(profile), event=outcome.value,
+                        outer_reference=ct.reference, outer_reason=ct.reason,
+                        scheme_id=text(op, "storedCredentials/schemeTransactionIdentifier") or None)
+
+
+def token_inquiry(ctx: Ctx, op) -> str:
+    scope, shopper = parse.scope_and_shopper(op, "token inquiry")
+    found = token_service.inquire(ctx, scope, shopper, text(op, "paymentTokenID"),
+                                  detokenise=op.get("detokenisation") == "true", mark_used=op.get("markUsed") == "true")
+    if found.refusal:
+        return render.token_error(found.token, 7, found.refusal)
+    profile = ctx.profile(found.token.pan)
+    return render.token(found.token, profile, country=ctx.country(profile), encrypted_pan=found.encrypted_pan)
+
+
+def token_retrieval(ctx: Ctx, op) -> str:
+    # Unknown or invalid shopper ids get a blank reply, not an error (seed 003).
+    out = []
+    for t in token_service.shopper_tokens(ctx, text(op, "authenticatedShopperID") or ""):
+        profile = ctx.profile(t.pan)
+        out.append(render.token(t, profile, country=ctx.country(profile)))
+    return "".join(out)
+
+
+def token_update(ctx: Ctx, op) -> str:
+    scope, shopper = parse.scope_and_shopper(op, "token update")
+    details = op.find("paymentInstrument/cardDetails")
+    if details.find("cvc") is not None:
+        raise Invalid(2, "cvc data cannot be stored")  # DOC-TOKERR (wpg.md §4.6)
+    card = parse.card(details, pan_required=False)
+    parse.event_reference(text(op, "tokenEventReference"), strict_reference(ctx))
+    token_id = text(op, "paymentTokenID")
+    token_service.update_token(ctx, scope, shopper, token_id, card)
+    return render.ok(f"<updateTokenReceived paymentTokenID={quoteattr(token_id)}/>")
+
+
+def token_delete(ctx: Ctx, op) -> str:
+    scope, shopper = parse.scope_and_shopper(op, "token delete")
+    parse.event_reference(text(op, "tokenEventReference"), strict_reference(ctx))
+    token_id = text(op, "paymentTokenID")
+    token_service.delete_token(ctx, scope, shopper, token_id)
+    return render.ok(f"<deleteTokenReceived paymentTokenID={quoteattr(token_id)}/>")
+
+
+def order(ctx: Ctx, op) -> str:
+    code = op.get("orderCode") or ""
+    try:
+        p = orders.authorise(ctx, parse.order_request(op, strict_reference(ctx)))
+    except REFUSALS as e:
+        raise Scoped(code, *refusal(e)) from None
+    if p.meta.get("payout"):
+        # paymentDetails action="REFUND" (ActiveMerchant `credit`, payouts): ok/refundReceived (NOTES §1).
+        return render.ok(f"<refundReceived orderCode={quoteattr(code)}>"
+                         f"{render.amount(p.amount, p.currency, int(p.meta['exponent']))}</refundReceived>")
+    return render.order_reply(ctx, p)
+
+
+def order_inquiry(ctx: Ctx, op) -> str:
+    code = op.get("orderCode") or ""
+    try:
+        p = orders.find(ctx, code)
+    except REFUSALS as e:
+        return render.order_error(code, *refusal(e))
+    return render.order_reply(ctx, p)
+
+
+# Reply element per modification (wpg.md §4.3; cancelOrRefund answers voidReceived: ActiveMerchant).
+RECEIVED = {"capture": "captureReceived", "refund": "refundReceived", "cancel": "cancelReceived",
+            "cancelOrRefund": "voidReceived", "voidSale": "voidSaleReceived"}
+
+
+def order_modification(ctx: Ctx, op) -> str:
+    req = parse.modify_request(op)
+    p, done = orders.modify(ctx, req)
+    tag, code = RECEIVED[req.action], quoteattr(req.order_code)
+    if done is None or req.action in ("cancelOrRefund", "voidSale"):
+        return render.ok(f"<{tag} orderCode={code}/>")
+    return render.ok(f"<{tag} orderCode={code}>{render.amount(done, p.currency, int(p.meta.get('exponent', 2)))}</{tag}>")
+
+
 HANDLERS = {
-    "paymentTokenCreate": tokens.create,
-    "paymentTokenInquiry": tokens.inquiry,
-    "shopperTokenRetrieval": tokens.retrieval,
-    "paymentTokenUpdate": tokens.update,
-    "paymentTokenDelete": tokens.delete,
-    "order": orders.submit,
-    "orderInquiry": orders.inquiry,
-    "orderModification": orders.modify,
+    "paymentTokenCreate": token_create,
+    "paymentTokenInquiry": token_inquiry,
+    "shopperTokenRetrieval": token_retrieval,
+    "paymentTokenUpdate": token_update,
+    "paymentTokenDelete": token_delete,
+    "order": order,
+    "orderInquiry": order_inquiry,
+    "orderModification": order_modification,
 }
 
 
+# -- transport ---------------------------------------------------------------------------------
 def basic_credentials(request: web.Request) -> tuple[str, str] | None:
     auth = request.headers.get("Authorization", "")
     if auth[:6].lower() != "basic ":
@@ -63,6 +168,10 @@ def unauthorized() -> web.Response:
     # Captured real answer (wpg.md §1.2, ISS-MAG48).
     return web.Response(status=401, text=UNAUTHORIZED_HTML, content_type="text/html", charset="ISO-8859-1",
                         headers={"WWW-Authenticate": 'Basic realm="Bibit Merchant XML Login"'})
+
+
+def not_emulated(ctx: Ctx, op) -> str:
+    raise parse.NotEmulatedShape(f"the {op.tag} operation")
 
 
 async def payment_service(request: web.Request) -> web.Response:
@@ -85,31 +194,15 @@ async def payment_service(request: web.Request) -> web.Response:
     if tid is None:  # the DTD makes merchantCode an NMTOKEN; a name we cannot store is refused
         return _with_cookie(request, error_reply(merchant_from_auth(request), 4, "Security violation", version))
     set_context(request, tenant=tid, operation=name)
-    ctx = Ctx(core, tid, merchant, request.app.get("wpg.notifier"))
+    ctx = Ctx(core, tid, merchant)
     try:
-        inner = HANDLERS[name](ctx, op)
+        inner = HANDLERS.get(name, not_emulated)(ctx, op)
     except Scoped as e:
-        inner = f'<orderStatus orderCode="{_attr(e.order_code)}"><error code="{e.code}">{cdata(e.text)}</error></orderStatus>'
-    except (Invalid, TokenRuleError, OrderError) as e:
-        inner = _error(e.code, e.text)
-    except TokenNotFound:
-        inner = _error(5, "Token does not exist")  # WPGJ live test (wpg.md §4.4)
-    except UpdateLimitExceeded:
-        inner = _error(5, "Maximum number of updates exceeded for this token")  # seed 003, HYB
-    except OwnerFull as e:
-        inner = _error(5, orders.full_text(e))
+        inner = f"<orderStatus orderCode={quoteattr(e.order_code)}>{error_element(e.code, e.text)}</orderStatus>"
+    except REFUSALS as e:
+        inner = error_element(*refusal(e))
     return web.Response(body=reply_document(merchant, inner, version),
                         headers={"Content-Type": CONTENT_TYPE, "Set-Cookie": request.app["wpg.cookie"]})
-
-
-def _error(code: int, text: str) -> str:
-    return f'<error code="{code}">{cdata(text)}</error>'
-
-
-def _attr(value: str) -> str:
-    from xml.sax.saxutils import escape
-
-    return escape(value, {'"': "&quot;"})
 
 
 def _with_cookie(request: web.Request, resp: web.Response) -> web.Response:
@@ -122,6 +215,5 @@ def setup(app: web.Application) -> None:
     app["wpg.machine"] = secrets.token_hex(4)  # the vendor's session-affinity cookie (wpg.md §1.1)
     app["wpg.cookie"] = f"machine={app['wpg.machine']};path=/"
     notifier = Notifier(app["core"])
-    app["wpg.notifier"] = notifier
     app.on_startup.append(notifier.start)
     app.on_cleanup.append(notifier.stop)

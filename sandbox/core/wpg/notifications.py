@@ -4,14 +4,24 @@ Kept in the tenant's `WpgState` (`notify`, `outbox`), so reset and
 snapshots cover it. Delivery itself (HTTP) is the paymentService adapter's job; this module only
 decides what is due on the virtual clock. The vendor's retry schedule is undocumented; the sandbox
 retries after RETRY_AFTER seconds of virtual time, then gives up (status "failed").
+
+The adapter registers a `Listener` for the store at start-up (`listen`): the core asks it to
+render a queued notification's XML body and signals it when something is due, so the control
+plane and fixtures only ever call core functions here.
 """
 
 from __future__ import annotations
 
+import weakref
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from ..errors import DomainError
+from ..payments import Payment
 from ..store import Store, Tenant
+
+if TYPE_CHECKING:
+    from .env import Env
 
 EVENTS = ("AUTHORISED", "REFUSED", "CANCELLED", "CAPTURED", "SENT_FOR_REFUND", "ERROR")
 DEFAULT_EVENTS = ("AUTHORISED", "REFUSED", "CANCELLED")  # the minimum the seed asks merchants to enable
@@ -21,6 +31,44 @@ OUTBOX_MAX = 500
 
 class NotificationConfigError(DomainError):
     pass
+
+
+class Listener(Protocol):
+    def render(self, tid: str, payment: Payment, event: str, now: float) -> str: ...
+
+    def wake(self, tid: str) -> None: ...
+
+
+_listeners: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def listen(store: Store, listener: Listener | None) -> None:
+    """Register (or with None remove) the delivery side for this store."""
+    if listener is None:
+        _listeners.pop(store, None)
+    else:
+        _listeners[store] = listener
+
+
+def signal(store: Store, tid: str) -> None:
+    listener = _listeners.get(store)
+    if listener is not None:
+        listener.wake(tid)
+
+
+def emit(env: Env, p: Payment, event: str) -> dict | None:
+    """Queue `orderStatusEvent` for this order when the merchant subscribed to the event (wpg.md §6)."""
+    tenant = env.store.peek(env.tid)
+    config = config_of(tenant)
+    if not config or event not in config["events"]:
+        return None
+    now = env.now()
+    listener = _listeners.get(env.store)
+    body = listener.render(env.tid, p, event, now) if listener is not None else None
+    note = enqueue(env.store.write(env.tid), order_code=p.id, event=event, body=body, now=now)
+    if note is not None:
+        signal(env.store, env.tid)
+    return note
 
 
 def configure(store: Store, tid: str, url: str | None, events: list[str] | None = None) -> dict:
@@ -49,7 +97,7 @@ def config_of(tenant: Tenant | None) -> dict | None:
     return tenant.state.notify if tenant else None
 
 
-def enqueue(tenant: Tenant, *, order_code: str, event: str, body: str, now: float) -> dict | None:
+def enqueue(tenant: Tenant, *, order_code: str, event: str, body: str | None, now: float) -> dict | None:
     """Queue a notification when the merchant subscribed to this event; returns it."""
     config = config_of(tenant)
     if not config or event not in config["events"]:
@@ -97,9 +145,17 @@ def record_attempt(note: dict, now: float, *, status: int | None, acknowledged: 
         note["nextAttemptAt"] = now + RETRY_AFTER[failures - 1]
 
 
-def redeliver(note: dict, now: float) -> None:
+def redeliver(store: Store, note_id: str) -> dict | None:
+    """Send one notification again now (control plane); None when there is no such notification."""
+    found = find(store, note_id)
+    if found is None:
+        return None
+    tid, note = found
+    store.write(tid)
     note["status"] = "pending"
-    note["nextAttemptAt"] = now
+    note["nextAttemptAt"] = store.now(tid)
+    signal(store, tid)
+    return note
 
 
 def find(store: Store, note_id: str) -> tuple[str, dict] | None:

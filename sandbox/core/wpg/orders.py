@@ -1,28 +1,26 @@
-"""paymentService orders: authorisation outcome from magic cardholder names, and modifications.
+"""paymentService orders: authorise with a card (optionally creating a token) or with TOKEN-SSL,
+modify (capture, cancel, refund, cancelOrRefund, voidSale) and inquire (wpg.md §4.2, §4.3, §4.9).
 
 Outcomes come from `catalogue.wpg.holders` in fixtures/default.yaml (wpg.md §7): the cardholder
 name (from the request, a per-payment override or the token) picks `lastEvent` and an optional
 ISO 8583 return code; any other name is AUTHORISED. Orders are `Payment`s keyed by orderCode, so
-capture, cancel and refund reuse the shared state machine (core/payments.py).
+capture, cancel and refund reuse the shared state machine (core/payments.py). Every function
+checks everything against a read-only tenant first and writes (Store.write) only after that.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..cards import CardProfile
 from ..catalogue import Catalogue
-from ..errors import DomainError, InvalidTransition
+from ..errors import InvalidTransition
 from ..payments import AUTHORISED, CAPTURED, REFUNDED, Payment, cancel, capture, refund
-
-
-class OrderError(DomainError):
-    """An order-level refusal the adapter renders as `<error code=...>`."""
-
-    def __init__(self, code: int, text: str) -> None:
-        super().__init__(text)
-        self.code = code
-        self.text = text
-
+from . import cards, notifications
+from . import tokens as wpg_tokens
+from .env import Env
+from .errors import OrderError, TokenRuleError
+from .requests import ModifyRequest, OrderRequest
 
 NOT_FOUND = "Could not find payment for order"  # GOVUK, WPGJ, AM (wpg.md §5.3)
 
@@ -50,27 +48,133 @@ def last_event(p: Payment) -> str:
     return {REFUNDED: "SENT_FOR_REFUND"}.get(p.status, p.status)
 
 
+def card_facts(profile: CardProfile, *, month: int | None, year: int | None, holder: str | None,
+               country: str, shopper: str | None) -> dict:
+    """The card facts an order reply shows (`Payment.meta`); fixtures use the same function."""
+    return {"paymentMethod": cards.payment_method(profile), "masked": profile.masked,
+            "funding": profile.funding, "expiryMonth": month, "expiryYear": year, "holder": holder,
+            "country": country, "shopper": shopper}
+
+
+def authorise(env: Env, req: OrderRequest) -> Payment:
+    """Authorise an order with a card or a token (TOKEN-SSL), creating a token on request
+    (`createToken`, only when the authorisation succeeds: wpg.md §4.2). Returns the stored order."""
+    now = env.now()
+    tenant = env.store.peek(env.tid)
+    code = req.order_code
+    if tenant is not None and code in tenant.payments:
+        raise OrderError(5, f"Duplicate Order: an order with orderCode {code} already exists")
+    used = None
+    if req.token is not None:
+        if req.create_token is not None:
+            raise OrderError(2, "createToken cannot be combined with TOKEN-SSL: the card is already tokenised")
+        use = req.token
+        used = wpg_tokens.find(tenant, use.scope, req.shopper if use.scope == "shopper" else None,
+                               use.token_id, now)
+        if use.override.pan is not None and use.override.pan != used.pan:
+            raise TokenRuleError(2, "The card number of a token cannot be overridden")
+        # Overrides apply to this payment only (seed 003 "Unlike a manual override ...").
+        pan = used.pan
+        month, year = ((use.override.expiry_month, use.override.expiry_year) if use.override.expiry_month
+                       else (used.expiry_month, used.expiry_year))
+        holder = use.override.holder or used.holder
+    else:
+        card = req.card
+        pan, month, year, holder = card.pan, card.expiry_month, card.expiry_year, card.holder
+    profile = env.check_card(pan, month, year)
+    spec = None
+    if req.create_token is not None:
+        ct = req.create_token
+        spec = wpg_tokens.CreateRequest(ct.scope, req.shopper if ct.scope == "shopper" else None, req.card,
+                                        ct.reference, ct.reason, ct.expires_at, code)
+        wpg_tokens.check_create(env.store.peek(env.tid), spec, now)
+    outcome = outcome_for(env.core.catalogue, holder)
+    if req.payout and outcome.last_event == AUTHORISED:
+        spec = None  # a payout credits the card: nothing to tokenise from it here
+
+    # Everything is checked: from here on the request changes the store.
+    created = event = None
+    if spec is not None and outcome.last_event == AUTHORISED:
+        # Tokens are created for authorised orders only (undocumented, wpg.md §4.2).
+        created_outcome, created = wpg_tokens.create(env.store, env.tid, spec, mode=env.core.mode,
+                                                     new_id=env.new_token_id)
+        event = created_outcome.value
+    tenant = env.store.write(env.tid)
+    scheme = req.scheme_id
+    if scheme is None and req.stored_credentials and outcome.last_event == AUTHORISED:
+        scheme = env.store.ids.digits(15)  # the scheme's id for later merchant-initiated payments
+    p = Payment(id=code, amount=req.amount.value, currency=req.amount.currency, status=outcome.last_event,
+                created_at=now, token_id=used.id if used else None)
+    p.meta.update(card_facts(profile, month=month, year=year, holder=holder, country=env.country(profile),
+                             shopper=req.shopper))
+    p.meta.update({
+        "exponent": req.amount.exponent,
+        "isoCode": outcome.iso_code,
+        "isoDescription": outcome.iso_description,
+        "authorisationId": env.store.ids.digits(6) if outcome.last_event == AUTHORISED else None,
+        "schemeId": scheme,
+    })
+    if created is not None:
+        p.meta["createdToken"] = {"id": created.id, "event": event, "reference": spec.event_reference,
+                                  "reason": spec.reason}
+    if req.payout and outcome.last_event == AUTHORISED:
+        # A credit to the card: captured and refunded at once, so lastEvent is SENT_FOR_REFUND.
+        p.status, p.captured, p.refunded = REFUNDED, p.amount, p.amount
+        p.meta["payout"] = True
+        p.events.append({"type": "refund", "amount": p.amount, "at": now, "id": None})
+    tenant.payments[code] = p
+    if used is not None:
+        wpg_tokens.mark_used(tenant, used, now)
+    notifications.emit(env, p, last_event(p))
+    return p
+
+
+def find(env: Env, order_code: str) -> Payment:
+    tenant = env.store.peek(env.tid)
+    p = tenant.payments.get(order_code) if tenant else None
+    if p is None:
+        raise OrderError(5, NOT_FOUND)
+    return p
+
+
 def money(minor: int, currency: str, exponent: int) -> str:
     return f"{currency} {minor / 10 ** exponent:.{exponent}f}"
 
 
-def modify(p: Payment | None, action: str, amount: int | None, now: float) -> int | None:
-    """Capture, cancel or refund; raises OrderError (code 5, vendor texts where known)."""
-    if p is None:
-        raise OrderError(5, NOT_FOUND)
+def modify(env: Env, req: ModifyRequest) -> tuple[Payment, int | None]:
+    """Capture, cancel, refund, cancelOrRefund or voidSale; returns the order and the amount the
+    modification moved (None for a cancel). Raises OrderError (code 5, vendor texts where known)."""
+    p = find(env, req.order_code)
+    if req.amount is not None and req.amount.currency != p.currency:
+        raise OrderError(5, f"Currency {req.amount.currency} does not match the order currency {p.currency}")
+    amount = req.amount.value if req.amount is not None else None
+    action = req.action
+    if action in ("cancelOrRefund", "voidSale"):
+        # Cancel while only authorised, refund in full once captured (wpg.md §4.3; ActiveMerchant, hybris).
+        action, amount = ("cancel", None) if p.status == AUTHORISED else ("refund", None)
     exp = int(p.meta.get("exponent", 2))
+    if action == "capture" and amount is not None and amount > p.amount and p.status == AUTHORISED:
+        raise OrderError(5, f"Requested capture amount ({money(amount, p.currency, exp)}) exceeds the "
+                            f"authorised balance for this payment ({money(p.amount, p.currency, exp)})")
+    if action == "refund" and p.status in (CAPTURED, REFUNDED) and amount is not None \
+            and amount > p.captured - p.refunded:
+        raise OrderError(5, "Refund amount too high")
+    now = env.now()
+    probe = Payment.from_dict(p.to_dict())  # try the transition on a copy: refuse without writing
     try:
-        if action == "capture":
-            if amount is not None and amount > p.amount and p.status == AUTHORISED:
-                raise OrderError(5, f"Requested capture amount ({money(amount, p.currency, exp)}) exceeds the "
-                                    f"authorised balance for this payment ({money(p.amount, p.currency, exp)})")
-            return capture(p, amount, now)
-        if action == "refund":
-            if p.status in (CAPTURED, REFUNDED) and amount is not None and amount > p.captured - p.refunded:
-                raise OrderError(5, "Refund amount too high")
-            return refund(p, amount, now)
-        cancel(p, now)
-        return None
+        _apply(probe, action, amount, now)
     except InvalidTransition:
         raise OrderError(5, "Order not ready") from None  # AM (wpg.md §5.3)
+    env.store.write(env.tid)
+    done = _apply(p, action, amount, now)
+    notifications.emit(env, p, last_event(p))
+    return p, done
 
+
+def _apply(p: Payment, action: str, amount: int | None, now: float) -> int | None:
+    if action == "capture":
+        return capture(p, amount, now)
+    if action == "refund":
+        return refund(p, amount, now)
+    cancel(p, now)
+    return None

@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..errors import DomainError, OwnerFull, TokenNotFound
+from ..errors import OwnerFull, TokenNotFound
 from ..store import Store, Tenant
 from ..tokens import Outcome, Token, check_update_allowed, record_update, tokenize
+from .cards import expired
+from .errors import CardRefused, TokenRuleError
 
 SHOPPER_CAP = 16  # tokens per authenticatedShopperID (wpg.md §3.1)
 UPDATE_LIMIT, UPDATE_WINDOW_DAYS = 10, 30  # seed 003 "Update tokens"
@@ -24,15 +26,6 @@ DAY = 86400.0
 LIFETIME = {"try": 7 * DAY, "live": 4 * 365.25 * DAY}  # wpg.md §3.3: 7 days in test, 4 years live
 MAX_LIFETIME = 4 * 366 * DAY
 COMPARED = ("expiry", "holder", "address")  # seed 003: expiryDate, cardHolderName, cardAddress
-
-
-class TokenRuleError(DomainError):
-    """A request-level token rule (the adapter answers with its code and text)."""
-
-    def __init__(self, code: int, text: str) -> None:
-        super().__init__(text)
-        self.code = code
-        self.text = text
 
 
 @dataclass(slots=True)
@@ -74,52 +67,63 @@ def owner_of(scope: str, shopper: str | None) -> str | None:
     return shopper if scope == "shopper" else None
 
 
-def create(store: Store, tid: str, req: CreateRequest, *, mode: str, new_id: Callable[[str], str]) -> tuple[Outcome, Token]:
-    """paymentTokenCreate / order + createToken. Raises OwnerFull before writing anything."""
-    now = store.now(tid)
-    owner = owner_of(req.scope, req.shopper)
-    card = req.card
+def check_create(tenant: Tenant | None, req: CreateRequest, now: float) -> None:
+    """Everything create() refuses, checked read-only (order + createToken checks it before authorising)."""
     if req.expires_at is not None and not (now < req.expires_at <= now + MAX_LIFETIME):
         raise TokenRuleError(2, "paymentTokenExpiry must be in the future and at most four years away")
-    peek = store.peek(tid)
-    existing = peek.tokens.find(owner, card.pan) if peek else None
+    owner = owner_of(req.scope, req.shopper)
+    existing = tenant.tokens.find(owner, req.card.pan) if tenant else None
     if existing is not None and existing.expired(now):
         existing = None
-    if existing is None and owner is not None and peek is not None:
-        live = [t for t in peek.tokens.of_owner(owner) if not t.expired(now)]
+    if existing is None and owner is not None and tenant is not None:
+        live = [t for t in tenant.tokens.of_owner(owner) if not t.expired(now)]
         if len(live) >= SHOPPER_CAP:
             raise OwnerFull(owner, SHOPPER_CAP)
+
+
+def default_reason(order_code: str | None, now: float) -> str:
+    if order_code:
+        return f"Created during order: {order_code}"  # "includes the orderCode" (seed 003)
+    return f"Created token without payment on {day(now)}"  # AM fixture (wpg.md §3.3)
+
+
+def build_token(token_id: str, req: CreateRequest, *, now: float, mode: str, seq: int) -> Token:
+    """A new token object from a create request: the API (create) and fixtures (scenario/wpg.py)
+    both build tokens here, so a seeded token and an API-created one hold the same fields."""
+    card = req.card
+    return Token(
+        id=token_id,
+        owner=owner_of(req.scope, req.shopper),
+        pan=card.pan,
+        expiry_month=card.expiry_month,
+        expiry_year=card.expiry_year,
+        holder=card.holder,
+        address=card.address,
+        created_at=now,
+        expires_at=req.expires_at or now + LIFETIME.get(mode, LIFETIME["try"]),
+        last_used_at=now,
+        meta={
+            "scope": req.scope,
+            "eventReference": req.event_reference,
+            "reason": (req.reason or default_reason(req.order_code, now))[:REASON_MAX],
+            "seq": seq,
+        },
+    )
+
+
+def create(store: Store, tid: str, req: CreateRequest, *, mode: str, new_id: Callable[[str], str]) -> tuple[Outcome, Token]:
+    """paymentTokenCreate / order + createToken: NEW, MATCH or CONFLICT. Raises before writing anything."""
+    now = store.now(tid)
+    check_create(store.peek(tid), req, now)
     tenant = store.write(tid)
-    if req.order_code:
-        default_reason = f"Created during order: {req.order_code}"  # "includes the orderCode" (seed 003)
-    else:
-        default_reason = f"Created token without payment on {day(now)}"  # AM fixture (wpg.md §3.3)
-
-    def new_token() -> Token:
-        return Token(
-            id=new_id(card.pan),
-            owner=owner,
-            pan=card.pan,
-            expiry_month=card.expiry_month,
-            expiry_year=card.expiry_year,
-            holder=card.holder,
-            address=card.address,
-            created_at=now,
-            expires_at=req.expires_at or now + LIFETIME.get(mode, LIFETIME["try"]),
-            last_used_at=now,
-            meta={
-                "scope": req.scope,
-                "eventReference": req.event_reference,
-                "reason": (req.reason or default_reason)[:REASON_MAX],
-                "seq": next_seq(tenant),
-            },
-        )
-
+    card = req.card
     requested = {"expiry": (card.expiry_month, card.expiry_year), "holder": card.holder, "address": card.address}
     if card.expiry_month is None:
         requested["expiry"] = None
-    outcome, token, _ = tokenize(tenant.tokens, owner=owner, pan=card.pan, requested=requested, compare=COMPARED,
-                                 now=now, cap=SHOPPER_CAP, new_token=new_token)
+    outcome, token, _ = tokenize(
+        tenant.tokens, owner=owner_of(req.scope, req.shopper), pan=card.pan, requested=requested, compare=COMPARED,
+        now=now, cap=SHOPPER_CAP,
+        new_token=lambda: build_token(new_id(card.pan), req, now=now, mode=mode, seq=next_seq(tenant)))
     return outcome, token
 
 
@@ -163,6 +167,9 @@ def update(store: Store, tid: str, scope: str, shopper: str | None, token_id: st
     token = find(store.peek(tid), scope, shopper, token_id, now)
     if card.pan is not None and card.pan != token.pan:
         raise TokenRuleError(2, "The card number of a token cannot be updated: create a new token")
+    if card.expiry_month is not None and expired(card.expiry_month, card.expiry_year, now):
+        # The same check create and order make (wpg.md §7): a token never takes a past expiry.
+        raise CardRefused(7, f"Invalid payment details : Expiry date = {card.expiry_month:02d}/{card.expiry_year}")
     check_update_allowed(token, now, UPDATE_LIMIT, UPDATE_WINDOW_DAYS)
     store.write(tid)  # marks the tenant changed
     if card.expiry_month is not None:
