@@ -4,8 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
-# `make image`: docker when present, else podman. BASE: any Debian-like image with python3 >= 3.11.
-ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
+# `make image`: docker when its daemon answers, else podman. BASE: a Debian-like image with python3 >= 3.11.
+ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || command -v podman 2>/dev/null)
 IMAGE  ?= token-sandbox
 BASE   ?= python:3.12-slim
 
