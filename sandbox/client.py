@@ -29,11 +29,21 @@ class SandboxError(RuntimeError):
         self.body = body
 
 
+class SharedSandboxError(RuntimeError):
+    """A call that changes every tenant, made on a sandbox other test sessions share."""
+
+
 class SandboxClient:
-    def __init__(self, url: str, admin_token: str | None = None, timeout: float = 30.0) -> None:
+    """`shared=True` (the pytest plugin's `--sandbox-url`): the server is used by other test
+    sessions or xdist workers too, so the calls that change every tenant at once (reset without
+    a tenant, restore, clearing the journal) raise SharedSandboxError instead of disturbing them."""
+
+    def __init__(self, url: str, admin_token: str | None = None, timeout: float = 30.0,
+                 shared: bool = False) -> None:
         self.url = url.rstrip("/")
         self.admin_token = admin_token
         self.timeout = timeout
+        self.shared = shared
         self.clock = ClockControl(self)
         self.faults = FaultControl(self)
 
@@ -67,19 +77,32 @@ class SandboxClient:
     def health(self) -> dict:
         return self.call("GET", "/_sandbox/health")
 
+    def _not_shared(self, what: str) -> None:
+        if self.shared:
+            raise SharedSandboxError(
+                f"{what} would change every tenant of the shared sandbox at {self.url} (--sandbox-url), "
+                "disturbing the other sessions and workers using it; reset(tenant=...) or the "
+                "sandbox_tenant fixture's own tenants instead")
+
     def reset(self, tenant: str | None = None) -> dict:
+        """Everything (or one tenant) back to the loaded fixtures; the journal is kept."""
+        if tenant is None:
+            self._not_shared("a global reset")
         return self.call("POST", "/_sandbox/reset", query={"tenant": tenant})
 
     def state(self, tenant: str | None = None) -> dict:
         return self.call("GET", "/_sandbox/state", query={"tenant": tenant})
 
     def restore(self, snapshot: dict) -> dict:
+        """Replace all state with a snapshot (the shape `state()` returns)."""
+        self._not_shared("restoring a snapshot")
         return self.call("PUT", "/_sandbox/state", snapshot)
 
     def journal(self, tenant: str | None = None, api: str | None = None, since: int = 0) -> list[dict]:
         return self.call("GET", "/_sandbox/journal", query={"tenant": tenant, "api": api, "since": since})["entries"]
 
     def clear_journal(self) -> None:
+        self._not_shared("clearing the journal")
         self.call("DELETE", "/_sandbox/journal")
 
     def cards(self) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sandbox.client import SandboxClient
+
 pytest_plugins = ["pytester"]
 
 
@@ -71,8 +73,84 @@ def test_load_faults_journal_marker_and_tenant_helpers(pytester):
             assert sandbox_tenant.wpg == "wpg:" + sandbox_tenant.name.upper()
             assert len(sandbox_tenant.name) == 32
             sandbox_tenant.client.load({"version": 1, "tenants": {sandbox_tenant.access: {}}})
-            assert sandbox_tenant.access in sandbox_tenant.state()
+            assert sandbox_tenant.access in sandbox_tenant.state()["tenants"]
         """
     )
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
+
+
+# -- issue 13: markers registered, journal per test, one snapshot shape, shared server ------------
+
+def test_markers_registered_strict_markers_journal_and_state_shape(pytester):
+    """Issue 13 "pytest plugin": --strict-markers passes with the plugin's own marker (no
+    PytestUnknownMarkWarning), a shipped example loads by name, the journal is emptied by each
+    test's reset, and sandbox_tenant.state() is the same snapshot document as sandbox.state()."""
+    pytester.makepyfile(
+        """
+        import urllib.request
+        import pytest
+
+        @pytest.mark.sandbox_fixture("example:failing-gateway")
+        def test_example_by_name(sandbox):
+            assert {r["id"] for r in sandbox.faults.list()} == {"wpg-retry", "opp-down"}
+
+        def test_a_makes_journal_entries(sandbox):
+            urllib.request.urlopen(sandbox.url + "/_sandbox/health").read()
+            assert sandbox.journal()
+
+        def test_b_starts_with_an_empty_journal(sandbox):
+            assert sandbox.journal() == []
+            assert sandbox.faults.list() == []
+
+        def test_state_shapes_match(sandbox, sandbox_tenant):
+            sandbox.load({"version": 1, "tenants": {sandbox_tenant.access: {"tokens": [{"namespace": "n"}]},
+                                                    sandbox_tenant.wpg: {"tokens": [{"authenticatedShopperID": "s"}]}}})
+            mine, everything = sandbox_tenant.state(), sandbox.state()
+            assert set(mine) == {"version", "tenants"} and set(mine) <= set(everything)
+            assert set(mine["tenants"]) == {sandbox_tenant.access, sandbox_tenant.wpg}
+            for tid, tenant in mine["tenants"].items():
+                assert tenant == everything["tenants"][tid] == sandbox.state(tenant=tid)["tenants"][tid]
+            assert [e["tenant"] for e in sandbox_tenant.journal()] == []
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "--strict-markers",
+                                           "-W", "error::pytest.PytestUnknownMarkWarning")
+    result.assert_outcomes(passed=4)
+
+
+def test_shared_server_resets_only_the_tests_own_tenants(pytester, start_sandbox):
+    """Issue 13: with --sandbox-url, a global reset is refused with a clear error, a test's marker
+    tenants are reset after it, and state another session owns on the server survives."""
+    server = start_sandbox()
+    other = SandboxClient(server.url)
+    other.load({"version": 1, "tenants": {"access:someone-else": {"tokens": [{"namespace": "x"}]}}})
+    pytester.makefile(".yaml", mine="version: 1\ntenants:\n  access:mine:\n    tokens:\n      - {namespace: m}\n")
+    pytester.makepyfile(
+        """
+        import pytest
+        from sandbox.pytest_plugin import SharedSandboxError
+
+        @pytest.mark.sandbox_fixture("mine.yaml")
+        def test_marker_tenant(sandbox):
+            assert sandbox.shared
+            assert len(sandbox.state(tenant="access:mine")["tenants"]["access:mine"]["tokens"]) == 1
+
+        def test_marker_tenant_was_reset(sandbox):
+            assert sandbox.state(tenant="access:mine")["tenants"] == {}
+
+        def test_global_reset_is_refused(sandbox):
+            for call in (sandbox.reset, sandbox.clear_journal, lambda: sandbox.restore({"version": 1, "tenants": {}})):
+                with pytest.raises(SharedSandboxError, match="shared sandbox"):
+                    call()
+
+        def test_tenant_journal_and_reset(sandbox_tenant):
+            sandbox_tenant.client.load({"version": 1, "tenants": {sandbox_tenant.opp: {}}})
+            sandbox_tenant.reset()
+            assert sandbox_tenant.state()["tenants"] == {} and sandbox_tenant.journal() == []
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", f"--sandbox-url={server.url}")
+    result.assert_outcomes(passed=4)
+    assert "access:someone-else" in other.state()["tenants"]
+    assert "access:mine" not in other.state()["tenants"]
