@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from ..core.errors import FixtureError
-from ..scenario import load_text
+from ..scenario.loader import load
+from ..scenario.source import parse_located
 from ..web.body import read_body
 from .errors import AdminError, json_response
 from .openapi import op, register
@@ -42,9 +45,11 @@ async def post_fixture(request: web.Request) -> web.Response:
         raise AdminError(400, "a fixture body is required")
     source = request.query.get("name") or "<posted fixture>"
     try:
-        summary = load_text(text, source, request.app["core"], request.app["faults"],
-                            baseline=flag in ("true", "1"), keep=request.app["scenario"],
-                            json_only=ctype == "application/json")
+        # Parsing (YAML is slow: seconds for a 1 MiB body) runs in a worker thread so every other
+        # request keeps being answered; applying the result to the store stays on the event loop.
+        located = await asyncio.to_thread(parse_located, text, source, ctype == "application/json")
+        summary = load(located, request.app["core"], request.app["faults"],
+                       baseline=flag in ("true", "1"), keep=request.app["scenario"])
     except FixtureError as e:
         raise AdminError(400, str(e)) from None
     return json_response({"loaded": summary, "baseline": flag in ("true", "1")})

@@ -14,6 +14,7 @@ import time
 
 from aiohttp import web
 
+from ..core.errors import TenantLimitReached
 from .adapter import Adapter
 
 log = logging.getLogger("sandbox")
@@ -78,6 +79,8 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
             resp = await faults.respond(request, injected, error)
         except (web.HTTPException, ConnectionResetError, faults.Dropped):
             raise
+        except TenantLimitReached as e:  # a new tenant beyond sandbox.max_tenants: the API's own 503
+            resp = error(request, 503, str(e))
         except RecursionError:  # a parser fed 10,000-deep nesting: the client's fault, not ours
             log.info("request nested too deeply on %s %s (request %s)", request.method, request.path, rid)
             resp = error(request, 400, "The request body is nested too deeply")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ...core.cards import looks_like_pan, luhn_ok
 from ...core.wpg.tokens import Card
+from ...web.xml_bounds import xml_problem
 
 DTD_PATH = Path(__file__).resolve().parents[3] / "dtd" / "paymentService_sandbox.dtd"
 _state: dict = {}
@@ -60,6 +61,8 @@ def parse_document(body: bytes):
         raise Invalid(2, "The DOCTYPE must not declare entities or elements (internal DTD subset refused)")
     if not isinstance(root.tag, str) or root.tag != "paymentService":
         raise Invalid(2, f'Document root element "{root.tag}", must match DOCTYPE root "paymentService".')
+    if problem := xml_problem(body, root):  # bounded work before the super-linear DTD validation
+        raise Invalid(2, problem)
     if not dtd.validate(root):
         errors = dtd.error_log.filter_from_errors() or dtd.error_log
         first = errors[0]
