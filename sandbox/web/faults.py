@@ -24,6 +24,8 @@ from typing import Any
 
 from aiohttp import web
 
+from .guard import FAULT_CSP, secure_page
+
 ACTIONS = ("error", "delay", "drop", "temporary-failure")
 DROP_WHEN = ("before-headers", "after-headers")
 TEMPORARY_FAILURE = "Temporary Failure, please Retry"  # wpg.md §1.1: plain text, not XML
@@ -355,6 +357,11 @@ class Faults:
             if resp.status != status:
                 resp.set_status(status)
         resp.headers.update(rule.headers)
+        if rule.body is not None or rule.content_type is not None:
+            # A rule's own body is served on the sandbox's origin: never as a document that runs
+            # script there (a text/html body could read /_sandbox/state, issue 14 §5). Set after
+            # the rule's headers, so they cannot lift the policy.
+            secure_page(resp, FAULT_CSP)
         return resp
 
     async def _drop(self, request: web.Request, rule: Rule) -> web.StreamResponse:

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from ..core.errors import TenantLimitReached
 from .adapter import Adapter
+from .guard import control_plane_refusal
 
 log = logging.getLogger("sandbox")
 _SAFE_ID = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable, no spaces: safe to echo in a header
@@ -61,7 +62,10 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
         faults = app["faults"]
         resp: web.StreamResponse
         try:
-            if request.content_length is not None and request.content_length > limit:
+            refusal = control_plane_refusal(request) if api is None else None
+            if refusal is not None:  # Host / Origin rules of the control plane (web/guard.py)
+                resp = error(request, *refusal)
+            elif request.content_length is not None and request.content_length > limit:
                 resp = error(request, 413, f"Request body is larger than the limit of {limit} bytes")
             else:
                 early = await faults.before(request) if faults.rules and api else None
