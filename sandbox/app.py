@@ -29,6 +29,7 @@ def adapters() -> list[Adapter]:
 def create_core(config: Config) -> Core:
     core = Core.create(mode=config.mode, seed=config.seed, journal_size=config.journal_size)
     core.options.set(config.options)  # OptionError: an unknown key or bad value (exit 2)
+    core.store.tenant_limit = lambda: core.options["sandbox.max_tenants"]
     if config.credentials:
         core.credentials.strict = True
         core.credentials.add(read_fixture_file(config.credentials), config.credentials)

@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="restore state from FILE at start and keep it written there (SANDBOX_STATE)")
     s.add_argument("--admin-token", default=_env("ADMIN_TOKEN", None),
                    help="require this bearer token on /_sandbox/ (SANDBOX_ADMIN_TOKEN)")
+    s.add_argument("--allow-host", action="append", default=None, metavar="NAME",
+                   help="also accept this Host name on the control plane, repeatable (besides IP "
+                        "addresses, localhost and --host) (SANDBOX_ALLOW_HOST: comma-separated)")
     s.add_argument("--client-timeout", type=_positive_float, default=_env("CLIENT_TIMEOUT", "60"),
                    help="seconds a client may take to send its headers, or stall mid-body, or stay "
                         "idle between requests, before the connection is closed (SANDBOX_CLIENT_TIMEOUT)")
@@ -110,6 +113,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         fixtures=list(args.fixtures if args.fixtures is not None else _env_list("FIXTURES")),
         state=args.state or None,
         client_timeout=float(args.client_timeout),
+        allow_hosts=list(args.allow_host if args.allow_host is not None else _env_list("ALLOW_HOST")),
     )
 
 
@@ -149,6 +153,7 @@ async def serve(config: Config) -> int:
     if problem:
         print(f"sandbox: {problem}", file=sys.stderr)
         return 2
+    _admin_token_off_loopback(config)
     try:
         app = create_app(config)
     except (FixtureError, SnapshotError, OptionError) as e:
@@ -204,6 +209,18 @@ def _run(main_coro) -> int:
         return asyncio.run(main_coro)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(main_coro)
+def _admin_token_off_loopback(config: Config) -> None:
+    """Bound beyond this machine with no --admin-token: make one and print it once (issue 14 §7),
+    so the control plane (card numbers, tenant secrets) is never open to the network silently."""
+    from .web.guard import is_loopback
+
+    if config.admin_token or is_loopback(config.host):
+        return
+    import secrets
+
+    config.admin_token = secrets.token_urlsafe(24)
+    print(f"sandbox: listening beyond loopback ({config.host}) without --admin-token: the control plane "
+          f"needs this generated admin token: {config.admin_token}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from aiohttp import web
 from ..core.cards import brand_of, mask
 from ..core.clock import iso
 from ..core.store import Store
+from ..web.guard import DASHBOARD_CSP, secure_page
 from .errors import json_response
 from .http import core_of, guarded, tenant_param
 from .openapi import op, register
@@ -106,8 +107,9 @@ async def dashboard_json(request: web.Request) -> web.Response:
 
 
 def _static(name: str, content_type: str) -> web.Response:
-    return web.Response(body=(STATIC / name).read_bytes(), content_type=content_type, charset="utf-8",
+    resp = web.Response(body=(STATIC / name).read_bytes(), content_type=content_type, charset="utf-8",
                         headers={"Cache-Control": "no-cache"})
+    return secure_page(resp, DASHBOARD_CSP)
 
 
 def setup(app: web.Application) -> None:

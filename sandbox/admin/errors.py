@@ -6,8 +6,8 @@ import json
 
 from aiohttp import web
 
-_NAMES = {400: "badRequest", 401: "unauthorized", 404: "notFound", 405: "methodNotAllowed",
-          413: "bodyTooLarge", 415: "unsupportedMediaType", 500: "internalError", 503: "unavailable"}
+_NAMES = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "notFound", 405: "methodNotAllowed",
+          413: "bodyTooLarge", 415: "unsupportedMediaType", 421: "misdirectedRequest", 500: "internalError", 503: "unavailable"}
 
 
 class AdminError(Exception):

@@ -21,6 +21,8 @@ import aiohttp
 from aiohttp import web
 
 from ..core.cards import mask_text
+from ..web.guard import secure_page
+from .http import guarded
 
 routes = web.RouteTableDef()
 BASE = "/_sandbox/examples/one-click"
@@ -38,7 +40,7 @@ PAGE = """<!DOCTYPE HTML>
 <head>
 <meta charset="utf-8">
 <title>One-click payment (Token Sandbox example)</title>
-<script>
+<script nonce="{nonce}">
 var wpwlOptions = {{
 style: "card"
 }}
@@ -91,7 +93,19 @@ def _stored(request: web.Request) -> list[str]:
 
 
 def _origin(request: web.Request) -> str:
+    """Where the browser reaches the sandbox: the shopper's return URL (the Host was checked by
+    the control-plane guard, web/guard.py)."""
     return f"{request.scheme}://{request.host}"
+
+
+def _upstream(request: web.Request) -> str:
+    """The sandbox's own bound address, for the merchant's server-side calls. Never built from the
+    Host header: that let any caller aim the merchant's bearer at any host:port (SSRF, issue 14 §6)."""
+    sock = request.transport.get_extra_info("sockname") if request.transport is not None else None
+    if not sock:
+        raise web.HTTPServiceUnavailable(text="the connection has closed")
+    host, port = sock[0], sock[1]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _merchant_query(request: web.Request) -> str:
@@ -100,19 +114,24 @@ def _merchant_query(request: web.Request) -> str:
     return ("?" + urlencode(keep)) if keep else ""
 
 
-def _html(text: str, status: int = 200) -> web.Response:
-    return web.Response(text=text, status=status, content_type="text/html", headers={"Cache-Control": "no-store"})
+def _html(text: str, status: int = 200, nonce: str = "") -> web.Response:
+    resp = web.Response(text=text, status=status, content_type="text/html", headers={"Cache-Control": "no-store"})
+    script = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    return secure_page(resp, f"default-src 'none'; script-src {script}; style-src 'self' 'unsafe-inline'; "
+                             "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+                             "frame-ancestors 'none'")
 
 
 async def _call(request: web.Request, method: str, path: str, data: list | None = None) -> tuple[int, dict]:
     entity, bearer = _merchant(request)
     headers = {"Authorization": f"Bearer {bearer}"}
-    async with aiohttp.ClientSession() as session:
+    base = _upstream(request)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         if method == "POST":
-            resp = await session.post(_origin(request) + path, data=[("entityId", entity), *(data or [])],
+            resp = await session.post(base + path, data=[("entityId", entity), *(data or [])],
                                       headers=headers)
         else:
-            resp = await session.get(_origin(request) + path, params={"entityId": entity}, headers=headers)
+            resp = await session.get(base + path, params={"entityId": entity}, headers=headers)
         async with resp:
             try:
                 return resp.status, await resp.json(content_type=None)
@@ -121,7 +140,10 @@ async def _call(request: web.Request, method: str, path: str, data: list | None 
 
 
 @routes.get(BASE)
+@guarded
 async def one_click(request: web.Request) -> web.Response:
+    if request.method == "HEAD":  # a HEAD (link checker, prefetch) must not create a checkout
+        return _html("")
     amount = request.query.get("amount") or "92.00"
     currency = request.query.get("currency") or "EUR"
     stored = _stored(request)
@@ -134,19 +156,23 @@ async def one_click(request: web.Request) -> web.Response:
         return _html(f"<h1>Could not prepare the checkout</h1><pre>{html.escape(json.dumps(body, indent=1))}</pre>",
                      502)
     checkout_id = body["id"]
+    nonce = secrets.token_urlsafe(16)
     note = (f"You have {len(stored)} stored card(s): choose one for a one-click payment, or enter a new card."
             if stored else "Enter a card; it will be stored for one-click payment next time.")
     page = PAGE.format(
         widget=html.escape(f"/v1/paymentWidgets.js?checkoutId={checkout_id}"),
         amount=html.escape(amount), currency=html.escape(currency), stored_note=note,
         result_url=html.escape(BASE + "/result" + _merchant_query(request)),
-        checkout_id=html.escape(checkout_id), entity=html.escape(_merchant(request)[0]),
+        checkout_id=html.escape(checkout_id), entity=html.escape(_merchant(request)[0]), nonce=nonce,
     )
-    return _html(page)
+    return _html(page, nonce=nonce)
 
 
 @routes.get(BASE + "/result")
+@guarded
 async def one_click_result(request: web.Request) -> web.Response:
+    if request.method == "HEAD":
+        return _html("")
     resource = request.query.get("resourcePath", "")
     if not RESOURCE_PATH.match(resource):
         return _html("<h1>Unexpected return</h1><p>resourcePath is missing or not a checkout result path.</p>", 400)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..web.faults import ACTIONS, DROP_WHEN, FaultSpecError
+from ..web.faults import ACTIONS, DROP_WHEN, MAX_RULES, FaultSpecError
 from .errors import AdminError, json_response
 from .http import guarded, json_body
 from .openapi import op, register
@@ -63,14 +63,17 @@ async def add_faults(request: web.Request) -> web.Response:
     body = await json_body(request, expect=object)
     specs = body if isinstance(body, list) else [body]
     faults = request.app["faults"]
+    if len(faults.rules) + len(specs) > MAX_RULES:  # before parsing any: bounded work
+        raise AdminError(400, f"rules: at most {MAX_RULES} fault rules can be in force "
+                              f"({len(faults.rules)} are, {len(specs)} more sent); delete some first")
     try:  # all or nothing
         rules = [faults.parse(s, f"rules[{i}]" if isinstance(body, list) else "rule") for i, s in enumerate(specs)]
+        ids = [r.id for r in rules]
+        if len(set(ids)) != len(ids):
+            raise AdminError(400, "rules: two rules have the same id")
+        faults.add(rules)
     except FaultSpecError as e:
         raise AdminError(400, str(e)) from None
-    ids = [r.id for r in rules]
-    if len(set(ids)) != len(ids):
-        raise AdminError(400, "rules: two rules have the same id")
-    faults.add(rules)
     return json_response({"rules": [r.view() for r in rules]}, status=201)
 
 

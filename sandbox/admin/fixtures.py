@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
+from ..core.credentials import grants_detokenize
 from ..core.errors import FixtureError
-from ..scenario import load_text
+from ..scenario.loader import load
+from ..scenario.source import parse_located
 from ..web.body import read_body
 from .errors import AdminError, json_response
 from .http import guarded
@@ -42,9 +46,19 @@ async def post_fixture(request: web.Request) -> web.Response:
         raise AdminError(400, "a fixture body is required")
     source = request.query.get("name") or "<posted fixture>"
     try:
-        summary = load_text(text, source, request.app["core"], request.app["faults"],
-                            baseline=flag in ("true", "1"), keep=request.app["scenario"],
-                            json_only=ctype == "application/json")
+        # Parsing (YAML is slow: seconds for a 1 MiB body) runs in a worker thread so every other
+        # request keeps being answered; applying the result to the store stays on the event loop.
+        located = await asyncio.to_thread(parse_located, text, source, ctype == "application/json")
+        core = request.app["core"]
+        if (core.credentials.strict and not request.app["config"].admin_token and isinstance(located.data, dict)
+                and grants_detokenize(located.data.get("credentials"))):
+            # --credentials lists who may detokenise; with no admin token anyone reaching the
+            # control plane could otherwise add themselves to that list (issue 14 §7).
+            raise AdminError(403, "this sandbox runs with --credentials and no --admin-token: a posted "
+                                  "fixture cannot add credentials allowed to detokenise (put them in the "
+                                  "credentials file, or start with --admin-token)")
+        summary = load(located, core, request.app["faults"],
+                       baseline=flag in ("true", "1"), keep=request.app["scenario"])
     except FixtureError as e:
         raise AdminError(400, str(e)) from None
     return json_response({"loaded": summary, "baseline": flag in ("true", "1")})

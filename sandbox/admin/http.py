@@ -34,17 +34,17 @@ def tenant_param(request: web.Request, required: bool = False) -> TenantId | Non
     return parsed
 
 
-# Content types a JSON body may arrive with: JSON itself, none, and what curl -d / scripts send
-# by default. Anything else declared (XML, YAML, multipart, ...) is refused with 415, not guessed.
-JSON_TYPES = ("application/json", "text/json", "text/plain", "application/x-www-form-urlencoded",
-              "application/octet-stream")
-
-
 async def json_body(request: web.Request, expect: type = dict, allowed: set[str] | None = None):
-    """The JSON body; with `allowed`, an object whose every field is one of those."""
+    """The JSON body; with `allowed`, an object whose every field is one of those.
+
+    Only `application/json` (or `+json`): text/plain, forms and multipart are what a page on any
+    other origin can send without a CORS preflight, so accepting them let any web page install
+    fault rules or restore state (issue 14 §5). A missing Content-Type is refused for the same reason.
+    """
     ctype = request.content_type if "Content-Type" in request.headers else ""
-    if ctype and ctype not in JSON_TYPES and not ctype.endswith("+json"):
-        raise AdminError(415, f"Content-Type {ctype!r} is not JSON: send application/json")
+    if ctype != "application/json" and not ctype.endswith("+json"):
+        raise AdminError(415, f"Content-Type {ctype or 'missing'!r}: send the JSON body as application/json "
+                              "(e.g. curl -H 'Content-Type: application/json')")
     raw = await read_body(request)
     if not raw.strip():
         raise AdminError(400, "a JSON body is required")

@@ -43,6 +43,12 @@ class _Wpg:
     merchant_codes: frozenset[str]
 
 
+def grants_detokenize(doc: Any) -> bool:
+    """Whether a credentials section (file or fixture) lists an Access user allowed to detokenise."""
+    rows = doc.get("access") if isinstance(doc, dict) else None
+    return isinstance(rows, list) and any(isinstance(r, dict) and r.get("detokenize") for r in rows)
+
+
 @dataclass
 class Credentials:
     strict: bool = False

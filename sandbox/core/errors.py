@@ -38,6 +38,15 @@ class InvalidTransition(DomainError):
         self.reason = reason
 
 
+class TenantLimitReached(DomainError):
+    """A write would create a tenant beyond `sandbox.max_tenants` (each tenant costs memory)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the sandbox already holds its maximum of {limit} tenants "
+                         "(option sandbox.max_tenants); reset or delete state first")
+        self.limit = limit
+
+
 class SnapshotError(ValueError):
     """A state snapshot that cannot be restored; names where it went wrong."""
 

@@ -53,6 +53,9 @@ class Option:
 
 
 REGISTRY: dict[str, Option] = {o.key: o for o in (
+    # The sandbox itself (docs/reliability.md)
+    Option("sandbox.max_tenants", int, 10000, "tenants the store may hold; a request that would create "
+           "one more gets its API's 503 (each tenant costs memory)", low=1, high=10_000_000),
     # Access Tokens v3 (docs/access.md)
     Option("access.try_lifetime_days", int, 7, "default token lifetime in try mode, in days (seed 002 "
            "and older docs: 7; the 2025 docs say 90)", low=1, high=3650),

@@ -9,10 +9,11 @@ a sandbox that holds a million seeded tokens costs what the test changed, not th
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from typing import Any
 
 from .clock import Clock
-from .errors import SnapshotError
+from .errors import SnapshotError, TenantLimitReached
 from .ids import Ids
 from .tenants import APIS, Tenant, TenantId, valid_tenant_id
 
@@ -42,6 +43,9 @@ class Store:
         self.clock = clock or Clock()
         self.tenants: dict[str, Tenant] = {}
         self.version = 0  # bumped on every write; persistence watches it
+        # The most tenants a write may create; a callable so the option in force is read each time
+        # (fixtures can change options at run time). None: no limit (unit tests of the core).
+        self.tenant_limit: Callable[[], int] | None = None
         self._dirty: set[str] = set()
         self._baseline: dict[str, dict] = {}
         self._baseline_clock: dict | None = None
@@ -57,6 +61,8 @@ class Store:
         checked everything, so a refused request never creates or changes a tenant."""
         t = self.tenants.get(tid)
         if t is None:
+            if self.tenant_limit is not None and len(self.tenants) >= (limit := self.tenant_limit()):
+                raise TenantLimitReached(limit)
             t = Tenant(TenantId.parse(tid) or _bad_tenant(tid), self.ids.hex(32))
             self.tenants[tid] = t
         self._dirty.add(tid)

@@ -21,7 +21,7 @@ from ..core.ids import Ids
 from ..core.options import OptionError, Options
 from ..core.store import SNAPSHOT_VERSION, valid_tenant_id
 from ..core.tenants import TenantId
-from ..web.faults import Faults, FaultSpecError, Rule
+from ..web.faults import MAX_RULES, Faults, FaultSpecError, Rule
 from . import access, common, opp, wpg
 from .fake import Filler
 from .fields import Fields
@@ -98,6 +98,9 @@ def plan(loc: Located, core: Core, faults: Faults) -> Plan:
         if any(r.id == rule.id for r in p.faults):
             raise loc.error(("faults", f"[{i}]", "id"), f"two rules have the id {rule.id!r}")
         p.faults.append(rule)
+    if p.faults and len(faults.rules) + len(p.faults) > MAX_RULES:  # checked here: apply() must not fail
+        raise loc.error(("faults",), f"at most {MAX_RULES} fault rules can be in force "
+                                     f"({len(faults.rules)} are, {len(p.faults)} more in this fixture)")
     return p
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import FixtureError
-from ..core.fixture_file import read_text
+from ..core.fixture_file import read_text, refuse_aliases
 
 Path_ = tuple[str, ...]
 
@@ -52,6 +52,7 @@ def parse_located(text: str, source: str, json_only: bool = False) -> Located:
 
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
+        refuse_aliases(text, source)
         node = yaml.compose(text, Loader=loader_cls)
         data = yaml.load(text, Loader=loader_cls)  # noqa: S506 - a safe loader
     except yaml.YAMLError as e:

@@ -17,16 +17,23 @@ import fnmatch
 import json
 import random
 import re
+import re._constants as sre_constants  # the parser behind re: inspect a pattern before trusting it
+import re._parser as sre_parse
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from .guard import FAULT_CSP, secure_page
 
 ACTIONS = ("error", "delay", "drop", "temporary-failure")
 DROP_WHEN = ("before-headers", "after-headers")
 TEMPORARY_FAILURE = "Temporary Failure, please Retry"  # wpg.md §1.1: plain text, not XML
 _KEYS = {"id", "api", "tenant", "path", "pathRegex", "method", "operation", "action", "status", "message",
          "body", "contentType", "headers", "latency", "drop", "times", "probability", "seed"}
+MAX_RULES = 1000  # rules in force: every request is checked against each (100k rules: +411 MB, 2.6 s each)
+MAX_PATTERN = 256  # characters of a glob or pathRegex
+MAX_BODY = 1024 * 1024  # characters of a rule's own reply body
 DROPPED_STATUS = 444  # what the journal records for a connection closed before any header (nginx's "no response")
 
 
@@ -110,11 +117,11 @@ def parse_rule(spec: Any, rule_id: str, where: str = "fault") -> Rule:
     if r.api is not None and r.api not in ("access", "opp", "wpg"):
         raise FaultSpecError(f"{where}.api: expected access, opp or wpg, got {r.api!r}")
     r.tenant, r.path, r.operation = spec.get("tenant"), spec.get("path"), spec.get("operation")
+    for key in ("tenant", "path", "operation"):
+        if len(spec.get(key) or "") > MAX_PATTERN:
+            raise FaultSpecError(f"{where}.{key}: longer than {MAX_PATTERN} characters")
     if "pathRegex" in spec:
-        try:
-            r.path_regex = re.compile(spec["pathRegex"])
-        except (re.error, TypeError) as e:
-            raise FaultSpecError(f"{where}.pathRegex: not a regular expression: {e}") from None
+        r.path_regex = safe_regex(spec["pathRegex"], f"{where}.pathRegex")
     if "method" in spec:
         if not isinstance(spec["method"], str) or not spec["method"].isalpha():
             raise FaultSpecError(f"{where}.method: expected an HTTP method like POST")
@@ -131,6 +138,8 @@ def parse_rule(spec: Any, rule_id: str, where: str = "fault") -> Rule:
     r.body = spec.get("body")
     if r.body is not None and not isinstance(r.body, str | dict | list):
         raise FaultSpecError(f"{where}.body: expected a string or a JSON value")
+    if isinstance(r.body, str) and len(r.body) > MAX_BODY:
+        raise FaultSpecError(f"{where}.body: longer than {MAX_BODY} characters")
     r.content_type = spec.get("contentType")
     headers = spec.get("headers") or {}
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
@@ -157,6 +166,58 @@ def parse_rule(spec: Any, rule_id: str, where: str = "fault") -> Rule:
         raise FaultSpecError(f"{where}.seed: expected a number or a string")
     r.rng = random.Random(seed if seed is not None else rid)
     return r
+
+
+def safe_regex(pattern: Any, where: str) -> re.Pattern:
+    """A compiled pathRegex that cannot backtrack catastrophically.
+
+    Python's `re` backtracks, so `(a+)+$` takes exponential time on a 30-character path and would
+    hold the event loop on every request. Refused: a repeat inside a repeat (`(a+)+`, `(a|aa)*`),
+    back-references, and patterns over MAX_PATTERN characters. What remains runs in time
+    polynomial in the path length, and paths are at most 8 KiB (the request-line limit).
+    """
+    if not isinstance(pattern, str):
+        raise FaultSpecError(f"{where}: expected a string")
+    if len(pattern) > MAX_PATTERN:
+        raise FaultSpecError(f"{where}: longer than {MAX_PATTERN} characters")
+    try:
+        compiled = re.compile(pattern)
+        tree = sre_parse.parse(pattern)
+    except (re.error, OverflowError, RecursionError) as e:
+        raise FaultSpecError(f"{where}: not a regular expression: {e}") from None
+    problem = _regex_risk(tree, in_repeat=False)
+    if problem:
+        raise FaultSpecError(f"{where}: {problem} can make matching take exponential time; "
+                             "use a simpler pattern or a `path` glob")
+    return compiled
+
+
+_REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, getattr(sre_constants, "POSSESSIVE_REPEAT", None)}
+
+
+def _regex_risk(tree, in_repeat: bool) -> str | None:
+    for op, arg in tree:
+        if op in _REPEATS:
+            low, high, sub = arg
+            unbounded_ish = high == sre_constants.MAXREPEAT or high > 16
+            if in_repeat and unbounded_ish:
+                return "a repeat inside a repeat"
+            found = _regex_risk(sub, in_repeat or unbounded_ish)
+        elif op in (sre_constants.GROUPREF, sre_constants.GROUPREF_EXISTS):
+            return "a back-reference"
+        elif op == sre_constants.SUBPATTERN:
+            found = _regex_risk(arg[-1], in_repeat)
+        elif op == sre_constants.BRANCH:
+            if in_repeat and len(arg[1]) > 1:
+                return "an alternation inside a repeat"
+            found = next((p for b in arg[1] if (p := _regex_risk(b, in_repeat))), None)
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            found = _regex_risk(arg[1], in_repeat)
+        else:
+            found = None
+        if found:
+            return found
+    return None
 
 
 def _error_of(request: web.Request):
@@ -197,6 +258,9 @@ class Faults:
         return rule
 
     def add(self, rules: list[Rule]) -> None:
+        if len(self.rules) + len(rules) > MAX_RULES:
+            raise FaultSpecError(f"rules: at most {MAX_RULES} fault rules can be in force "
+                                 f"({len(self.rules)} are, {len(rules)} more sent); delete some first")
         self.rules.extend(rules)
 
     def remove(self, rule_id: str) -> bool:
@@ -293,6 +357,11 @@ class Faults:
             if resp.status != status:
                 resp.set_status(status)
         resp.headers.update(rule.headers)
+        if rule.body is not None or rule.content_type is not None:
+            # A rule's own body is served on the sandbox's origin: never as a document that runs
+            # script there (a text/html body could read /_sandbox/state, issue 14 §5). Set after
+            # the rule's headers, so they cannot lift the policy.
+            secure_page(resp, FAULT_CSP)
         return resp
 
     async def _drop(self, request: web.Request, rule: Rule) -> web.StreamResponse:

@@ -14,8 +14,10 @@ import time
 
 from aiohttp import web
 
+from ..core.errors import TenantLimitReached
 from .access_log import log_request
 from .adapter import Adapter
+from .guard import control_plane_refusal
 
 log = logging.getLogger("sandbox")
 _SAFE_ID = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable, no spaces: safe to echo in a header
@@ -61,7 +63,10 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
         faults = app["faults"]
         resp: web.StreamResponse
         try:
-            if request.content_length is not None and request.content_length > limit:
+            refusal = control_plane_refusal(request) if api is None else None
+            if refusal is not None:  # Host / Origin rules of the control plane (web/guard.py)
+                resp = error(request, *refusal)
+            elif request.content_length is not None and request.content_length > limit:
                 resp = error(request, 413, f"Request body is larger than the limit of {limit} bytes")
             else:
                 early = await faults.before(request) if faults.rules and api else None
@@ -79,6 +84,8 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
             resp = await faults.respond(request, injected, error)
         except (web.HTTPException, ConnectionResetError, faults.Dropped):
             raise
+        except TenantLimitReached as e:  # a new tenant beyond sandbox.max_tenants: the API's own 503
+            resp = error(request, 503, str(e))
         except RecursionError:  # a parser fed 10,000-deep nesting: the client's fault, not ours
             log.info("request nested too deeply on %s %s (request %s)", request.method, request.path, rid)
             resp = error(request, 400, "The request body is nested too deeply")

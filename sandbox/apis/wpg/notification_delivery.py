@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
@@ -24,7 +25,8 @@ from . import render
 
 log = logging.getLogger("sandbox.wpg.notify")
 POLL_SECONDS = 0.2  # how often due retries are looked for (real time)
-TIMEOUT = ClientTimeout(total=10)
+TIMEOUT = ClientTimeout(total=10)  # per delivery; deliveries run concurrently (issue 14)
+MAX_CONCURRENT = 64
 
 
 class Notifier:
@@ -34,6 +36,8 @@ class Notifier:
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
         self._session: ClientSession | None = None
+        self._flying: dict[int, asyncio.Task] = {}  # id(note) -> its delivery task
+        self._slots = asyncio.Semaphore(MAX_CONCURRENT)
 
     def render(self, tid: str, payment: Payment, event: str, now: float) -> str:
         env = Env(self.core, tid)
@@ -56,6 +60,8 @@ class Notifier:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        for task in list(self._flying.values()):
+            task.cancel()
         if self._session is not None:
             await self._session.close()
 
@@ -77,9 +83,21 @@ class Notifier:
             if not any(n["status"] == "pending" for n in notifications.outbox(tenant)):
                 self.pending.discard(tid)
                 continue
-            jobs += [self._deliver(tid, n) for n in notifications.due(tenant, store.now(tid))]
-        if jobs:
-            await asyncio.gather(*jobs)
+            jobs += [(tid, n) for n in notifications.due(tenant, store.now(tid)) if id(n) not in self._flying]
+        for tid, note in jobs:  # each its own task: one merchant's hanging endpoint delays only itself
+            key = id(note)
+            self._flying[key] = task = asyncio.create_task(self._bounded(tid, note))
+            task.add_done_callback(functools.partial(self._landed, key))
+
+    def _landed(self, key: int, _task: asyncio.Task) -> None:
+        self._flying.pop(key, None)
+
+    async def _bounded(self, tid: str, note: dict) -> None:
+        async with self._slots:  # at most MAX_CONCURRENT deliveries (sockets) at once
+            try:
+                await self._deliver(tid, note)
+            except Exception:
+                log.exception("notification delivery failed")
 
     async def _deliver(self, tid: str, note: dict) -> None:
         if self._session is None:

@@ -20,6 +20,7 @@ from importlib import resources
 from ...core.cards import looks_like_pan
 from ...core.wpg.requests import Amount, CreateToken, ModifyRequest, OrderRequest, TokenUse
 from ...core.wpg.tokens import REASON_MAX, Card
+from ...web.xml_bounds import xml_problem
 
 GRAMMAR = "paymentService_sandbox.dtd"
 _state: dict = {}
@@ -70,6 +71,8 @@ def parse_document(body: bytes):
         raise Invalid(2, "The DOCTYPE must not declare entities or elements (internal DTD subset refused)")
     if not isinstance(root.tag, str) or root.tag != "paymentService":
         raise Invalid(2, f'Document root element "{root.tag}", must match DOCTYPE root "paymentService".')
+    if problem := xml_problem(body, root):  # bounded work before the super-linear DTD validation
+        raise Invalid(2, problem)
     if not dtd.validate(root):
         errors = dtd.error_log.filter_from_errors() or dtd.error_log
         first = errors[0]
