@@ -31,6 +31,7 @@ async def health(request: web.Request) -> web.Response:
         "mode": core.mode,
         "apis": list(APIS),
         "tenants": len(core.store.tenants),
+        "options": core.options.to_dict(),  # every option in force (docs/options.md)
         "uptimeSeconds": round(time.monotonic() - request.app["started"], 3),
     })
 

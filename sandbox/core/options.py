@@ -135,3 +135,25 @@ class Options:
 
 
 _MISSING = object()
+
+
+def markdown_table() -> str:
+    """docs/options.md's table, generated from the registry (tests/unit/test_options.py keeps the
+    page and the registry the same; regenerate with `python -m sandbox.core.options`)."""
+    rows = ["| key | type | default | allowed | what |", "|---|---|---|---|---|"]
+    for o in REGISTRY.values():
+        default = str(o.default).lower() if o.type is bool else str(o.default)
+        if o.choices:
+            allowed = " \\| ".join(o.choices)
+        elif o.type is bool:
+            allowed = "true \\| false"
+        elif o.low is not None:
+            allowed = f"{o.low} to {o.high}"
+        else:
+            allowed = "text"
+        rows.append(f"| `{o.key}` | {o.type.__name__} | `{default}` | {allowed} | {o.help} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

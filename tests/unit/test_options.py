@@ -17,7 +17,7 @@ from sandbox.core.options import REGISTRY, OptionError, Options
 def test_every_option_has_a_typed_default_and_help():
     assert REGISTRY, "the registry is empty"
     for key, opt in REGISTRY.items():
-        assert key.split(".")[0] in ("access", "opp", "wpg"), key
+        assert key.split(".")[0] in ("sandbox", "access", "opp", "wpg"), key
         assert isinstance(opt.default, opt.type), key
         assert opt.help.strip(), key
         assert opt.parse(opt.default) == opt.default, key  # the default passes its own check
@@ -78,3 +78,14 @@ def test_a_fixture_with_an_unknown_option_is_a_400_naming_the_key(sandbox):
                       headers={"Content-Type": "application/yaml"}, timeout=10)
     assert r.status_code == 400 and "access.lifetime" in r.text, r.text
     assert requests.get(sandbox.url + "/_sandbox/health", timeout=10).status_code == 200
+
+
+def test_docs_options_page_is_the_registry():
+    """docs/options.md carries the table generated from the registry: no key undocumented, no
+    documented key that does not exist (regenerate with `python -m sandbox.core.options`)."""
+    from pathlib import Path
+
+    from sandbox.core.options import markdown_table
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "options.md").read_text(encoding="utf-8")
+    assert markdown_table() in page
