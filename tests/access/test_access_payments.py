@@ -211,8 +211,8 @@ def test_payment_headers(sandbox):
 
 
 def test_payments_are_tenant_state(sandbox, http):
-    """DESIGN §4.3: payments are tenant state like tokens: in the snapshot, the journal, and gone
-    after a reset of the tenant."""
+    """DESIGN §4.3: payments are tenant state like tokens: in the snapshot, the dashboard, the
+    journal, and gone after a reset of the tenant."""
     href = _tokenise(sandbox.url, user="pay-state")["tokenPaymentInstrument"]["href"]
     with payments_session(sandbox.url, user="pay-state") as pay:
         auth = pay.post("/api/payments", json=token_payment(href)).json()
@@ -220,6 +220,8 @@ def test_payments_are_tenant_state(sandbox, http):
         payments = state["tenants"]["access:pay-state"]["payments"]
         assert [p["id"] for p in payments] == [auth["paymentId"]]
         assert payments[0]["status"] == "AUTHORISED" and payments[0]["meta"]["api"] == "payments"
+        dashboard = http.get("/_sandbox/dashboard.json", params={"tenant": "access:pay-state"}).json()
+        assert dashboard["tenants"][0]["paymentCount"] == 1
         journal = http.get("/_sandbox/journal", params={"tenant": "access:pay-state"}).json()
         assert "authorizePayment" in str(journal)
         http.post("/_sandbox/reset", params={"tenant": "access:pay-state"})

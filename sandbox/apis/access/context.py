@@ -25,11 +25,18 @@ from ...core.errors import DomainError
 from ...core.tenants import TenantId
 from ...web.body import set_context
 from . import headers
-from .errors import ACCESS_DENIED, PAYMENTS_MEDIA, AccessError, error_response, from_domain
+from .errors import (
+    ACCESS_DENIED,
+    PAYMENTS_MEDIA,
+    AccessError,
+    card_payments_error,
+    error_response,
+    from_domain,
+)
 from .render import TRUST_FORWARDED
 
 SETTINGS = web.AppKey("access_settings", "Settings")
-TOKENS, VERIFIED, PAYMENTS = "tokens", "verifiedTokens", "payments"
+TOKENS, VERIFIED, PAYMENTS, CARD_PAYMENTS_FAMILY = "tokens", "verifiedTokens", "payments", "cardPayments"
 _MEDIA = {v: f"application/vnd.worldpay.tokens-v{v}.hal+json" for v in (1, 2, 3)}
 _VT_MEDIA = {v: f"application/vnd.worldpay.verified-tokens-v{v}.hal+json" for v in (1, 2, 3)}
 
@@ -61,7 +68,7 @@ def configure(app: web.Application) -> None:
 class Ctx:
     scope: Scope  # core, tenant and policy: what every core/access operation takes
     principal: AccessPrincipal
-    version: int  # media-type version the client spoke (1, 2 or 3; 0 on the Payments API)
+    version: int  # media-type version the client spoke (1, 2 or 3; 0 on the Payments API, 7 on v7)
     media: str  # the Content-Type we answer with
     unmasked: bool  # Accept carried `masked=false` (detokenise)
 
@@ -112,9 +119,9 @@ def operation(name: str, has_body: bool = False, family: str = TOKENS,
               ) -> Callable[[Handler], Callable[[web.Request], Awaitable]]:
     """Wrap a handler of one Access family: TOKENS, VERIFIED (Verified Tokens; both the vendor's
     media types, headers.tokens) or PAYMENTS (Payments API 2024-06-01, `application/json`)."""
-    payments = family == PAYMENTS
+    payments, v7 = family == PAYMENTS, family == CARD_PAYMENTS_FAMILY
     media_of = _VT_MEDIA if family == VERIFIED else _MEDIA
-    error_media = PAYMENTS_MEDIA if payments else media_of[3]
+    error_media = PAYMENTS_MEDIA if payments else headers.V7_MEDIA if v7 else media_of[3]
     denied = ACCESS_DENIED + "." if payments else ACCESS_DENIED  # the Payments API's own wording
 
     def wrap(fn: Handler):
@@ -134,6 +141,9 @@ def operation(name: str, has_body: bool = False, family: str = TOKENS,
                 if payments:
                     headers.payments(request, settings.headers, has_body)
                     version, media, unmasked = 0, PAYMENTS_MEDIA, False
+                elif v7:
+                    headers.card_payments(request, settings.headers, has_body)
+                    version, media, unmasked = 7, headers.V7_MEDIA, False
                 else:
                     version, unmasked = headers.tokens(request, settings.headers, has_body)
                     media = media_of.get(version, media_of[3])
@@ -144,7 +154,7 @@ def operation(name: str, has_body: bool = False, family: str = TOKENS,
                 try:
                     return await fn(request, ctx)
                 except DomainError as e:
-                    raise from_domain(e) from None
+                    raise (card_payments_error(from_domain(e)) if v7 else from_domain(e)) from None
             except AccessError as e:
                 return error_response(e.status, e.name, e.message, e.headers, media=error_media, **e.extra)
             finally:

@@ -28,6 +28,7 @@ from ...core.errors import DomainError, InvalidTransition, OwnerFull, TokenNotFo
 MEDIA_TYPE = "application/vnd.worldpay.tokens-v3.hal+json"
 PAYMENTS_MEDIA = "application/json"  # Payments API 2024-06-01 replies and errors
 VT_MEDIA = "application/vnd.worldpay.verified-tokens-v3.hal+json"
+V7_MEDIA = "application/vnd.worldpay.payments-v7+json"  # Card Payments v7
 
 # Transport-level statuses and their documented top-level names (access.md §10.2).
 _NAMES = {
@@ -129,6 +130,16 @@ DOMAIN: dict[type[DomainError], Callable[[DomainError], AccessError]] = {
 }
 
 
+def card_payments_error(e: AccessError) -> AccessError:
+    """The same condition in Card Payments v7's wording (v7 OpenAPI examples): its 500 is
+    `internalServerError`, its schema message is the Tokens one."""
+    if e.status == 500:
+        return AccessError(500, "internalServerError", "Internal server error")
+    if e.name == "bodyDoesNotMatchSchema":
+        e.message = SCHEMA
+    return e
+
+
 def from_domain(e: DomainError) -> AccessError:
     for cls in type(e).__mro__:
         build = DOMAIN.get(cls)
@@ -154,5 +165,5 @@ def transport_error(request: web.Request, status: int, message: str) -> web.Resp
             headers = {"Allow": ", ".join(sorted(exc.allowed_methods))}
     path = request.path
     media = (PAYMENTS_MEDIA if path.startswith("/api/") else VT_MEDIA if path.startswith("/verifiedTokens")
-             else MEDIA_TYPE)
+             else V7_MEDIA if path.startswith(("/cardPayments", "/payments/")) else MEDIA_TYPE)
     return error_response(status, _NAMES.get(status, "internalErrorOccurred"), message, headers, media=media)

@@ -44,9 +44,11 @@ _AGREEMENTS = {  # type -> allowed keys, required keys (vendor schemas Payments*
 
 
 class PaymentsChecker(Checker):
+    message = SCHEMA  # the Payments API's wording; Card Payments v7 uses the Tokens one
+
     def done(self) -> None:
         if self.errors:
-            raise AccessError(400, "bodyDoesNotMatchSchema", SCHEMA, validationErrors=ordered(self.errors))
+            raise AccessError(400, "bodyDoesNotMatchSchema", self.message, validationErrors=ordered(self.errors))
 
     def enum(self, parent: dict, key: str, path: str, label: str, allowed: tuple[str, ...],
              required: bool = False) -> str | None:
@@ -55,6 +57,18 @@ class PaymentsChecker(Checker):
             self.add("fieldHasInvalidValue", f"{label} must be one of {', '.join(allowed)}", f"{path}.{key}")
             return None
         return value
+
+    def narrative_and_value(self, ins: dict, req: dict, pattern: re.Pattern) -> None:
+        """`instruction.narrative` (line1 required, 1-24 each) and `instruction.value` into `req`."""
+        p = "$.instruction"
+        narrative = self.obj(ins, "narrative", p, "Narrative", True, {"line1", "line2"})
+        if narrative is not None:
+            req["narrative"] = self.string(narrative, "line1", f"{p}.narrative", "Narrative line 1", required=True,
+                                           hi=24, pattern=pattern)
+            self.string(narrative, "line2", f"{p}.narrative", "Narrative line 2", hi=24, pattern=pattern)
+        value = self.value(ins, p)
+        if value is not None:
+            req["amount"], req["currency"] = value
 
     def value(self, parent: dict, path: str) -> tuple[int, str] | None:
         v = self.obj(parent, "value", path, "Value", True, {"currency", "amount", "acceptPartialAmount"})
@@ -66,33 +80,32 @@ class PaymentsChecker(Checker):
         return (amount, currency) if amount is not None and currency is not None else None
 
 
+def envelope(c: PaymentsChecker, root: dict, merchant_keys: set[str]) -> tuple[str | None, str | None, str | None]:
+    """(transactionReference, orderReference, merchant.entity): the same rules on both payment APIs."""
+    tx = c.string(root, "transactionReference", "$", "Transaction reference", required=True, hi=64, pattern=_TX_REF)
+    order = c.string(root, "orderReference", "$", "Order reference", hi=64)
+    merchant = c.obj(root, "merchant", "$", "Merchant", True, merchant_keys)
+    entity = None
+    if merchant is not None:
+        entity = c.string(merchant, "entity", "$.merchant", "Merchant entity", required=True, hi=32, pattern=_ENTITY)
+        c.string(merchant, "mcc", "$.merchant", "Merchant category code", hi=4, pattern=_MCC)
+    return tx, order, entity
+
+
 def authorize_request(doc: Any) -> AuthorizeRequest:
     """POST /api/payments with a `token` payment instrument -> AuthorizeRequest, or one 400."""
     c = PaymentsChecker()
     root = c.object_at(doc, "$", "Request body", _ROOT)
     if root is None:
         c.done()
-    tx = c.string(root, "transactionReference", "$", "Transaction reference", required=True, hi=64, pattern=_TX_REF)
-    order = c.string(root, "orderReference", "$", "Order reference", hi=64)
+    tx, order, entity = envelope(c, root, _MERCHANT)
     channel = c.enum(root, "channel", "$", "Channel", ("ecom", "moto"))
-    merchant = c.obj(root, "merchant", "$", "Merchant", True, _MERCHANT)
-    entity = None
-    if merchant is not None:
-        entity = c.string(merchant, "entity", "$.merchant", "Merchant entity", required=True, hi=32, pattern=_ENTITY)
-        c.string(merchant, "mcc", "$.merchant", "Merchant category code", hi=4, pattern=_MCC)
     ins = c.obj(root, "instruction", "$", "Instruction", True, _INSTRUCTION)
     req: dict[str, Any] = {}
     if ins is not None:
         p = "$.instruction"
         c.enum(ins, "method", p, "Payment method", ("card",), required=True)
-        narrative = c.obj(ins, "narrative", p, "Narrative", True, {"line1", "line2"})
-        if narrative is not None:
-            req["narrative"] = c.string(narrative, "line1", f"{p}.narrative", "Narrative line 1", required=True,
-                                        hi=24, pattern=_NARRATIVE)
-            c.string(narrative, "line2", f"{p}.narrative", "Narrative line 2", hi=24, pattern=_NARRATIVE)
-        value = c.value(ins, p)
-        if value is not None:
-            req["amount"], req["currency"] = value
+        c.narrative_and_value(ins, req, _NARRATIVE)
         _token_instrument(c, ins, req)
         req["agreement"] = _agreement(c, ins)
         settlement = c.obj(ins, "settlement", p, "Settlement", False, {"auto", "cancelOn"})
@@ -131,32 +144,38 @@ def _token_instrument(c: PaymentsChecker, ins: dict, req: dict) -> None:
     req.update(token_href=href, token_id=token_id, namespace=namespace, cvc=cvc)
 
 
-def _agreement(c: PaymentsChecker, ins: dict) -> Agreement | None:
+def _agreement(c: PaymentsChecker, ins: dict, table: dict = _AGREEMENTS,
+               scheme_rule: tuple[int, re.Pattern | None] = (56, _SCHEME_REF)) -> Agreement | None:
+    """`instruction.customerAgreement` by its `type` (`table`: type -> allowed, required keys)."""
     p = "$.instruction.customerAgreement"
     if "customerAgreement" not in ins:
         return None
     raw = ins["customerAgreement"]
     kind = raw.get("type") if isinstance(raw, dict) else None
-    allowed = _AGREEMENTS[kind][0] if kind in _AGREEMENTS else set(raw) if isinstance(raw, dict) else set()
+    allowed = table[kind][0] if kind in table else set(raw) if isinstance(raw, dict) else set()
     d = c.object_at(raw, p, "Customer agreement", allowed)  # an unknown type is reported once, below
     if d is None:
         return None
-    c.enum(d, "type", p, "Customer agreement type", tuple(_AGREEMENTS), required=True)
-    if kind not in _AGREEMENTS:
+    c.enum(d, "type", p, "Customer agreement type", tuple(table), required=True)
+    if kind not in table:
         return None
-    for key in _AGREEMENTS[kind][1]:
+    for key in table[kind][1]:
         if key not in d:
             c.add("fieldIsMissing", f"{key} must be supplied", f"{p}.{key}")
     usage = c.enum(d, "storedCardUsage", p, "Stored card usage", ("first", "subsequent"))
     installment = c.enum(d, "installmentType", p, "Installment type", ("merchant", "latinAmerica"))
-    scheme = c.string(d, "schemeReference", p, "Scheme reference", hi=56, pattern=_SCHEME_REF)
+    scheme = c.string(d, "schemeReference", p, "Scheme reference", hi=scheme_rule[0], pattern=scheme_rule[1])
     return Agreement(type=kind, stored_card_usage=usage, scheme_reference=scheme, installment_type=installment)
 
 
-def partial_request(doc: Any, with_sequence: bool) -> tuple[int, str, str]:
-    """partialSettlements / partialRefunds body -> (amount, currency, reference), or one 400."""
-    c = PaymentsChecker()
+def partial_request(doc: Any, with_sequence: bool, checker: type[PaymentsChecker] = PaymentsChecker,
+                    ) -> tuple[int, str, str]:
+    """partialSettlements / partialRefunds body -> (amount, currency, reference), or one 400.
+    Documented extras (v7: merchant, customer, shipping, order, industryData) are accepted."""
+    c = checker()
     allowed = {"reference", "value"} | ({"sequence"} if with_sequence else set())
+    if checker is not PaymentsChecker:
+        allowed |= {"merchant", "customer", "shipping", "order", "industryData"}
     root = c.object_at(doc, "$", "Request body", allowed)
     if root is None:
         c.done()

@@ -39,7 +39,7 @@ def _links_and_actions(base: str, p: Payment) -> dict:
     return out
 
 
-def _instrument(p: Payment, profile: CardProfile) -> dict:
+def instrument(p: Payment, profile: CardProfile) -> dict:
     card = p.meta["card"]
     out = {"type": "card/plain+masked", "cardBin": card["bin"], "lastFour": card["lastFour"]}
     if profile.country:
@@ -61,10 +61,10 @@ def authorization(base: str, auth: Authorization) -> tuple[int, dict]:
     if meta["outcome"] == "refused":
         body.update(refusalDescription=meta["refusalDescription"], refusalCode=meta["refusalCode"],
                     advice={"code": "01"}, riskFactors=meta["riskFactors"],
-                    paymentInstrument=_instrument(p, auth.profile))
+                    paymentInstrument=instrument(p, auth.profile))
         return 201, body
     body.update(schemeReference=meta["schemeReference"], issuer={"authorizationCode": meta["authorizationCode"]},
-                riskFactors=meta["riskFactors"], paymentInstrument=_instrument(p, auth.profile))
+                riskFactors=meta["riskFactors"], paymentInstrument=instrument(p, auth.profile))
     body.update(_links_and_actions(base, p))
     return (202 if meta["outcome"] == "sentForSettlement" else 201), body
 

@@ -14,7 +14,7 @@ from aiohttp import web
 from ...core.access import operations as ops
 from ...core.tokens import Outcome
 from ...web.body import read_body
-from . import parse, render, routes_network, routes_payments, routes_verified
+from . import parse, render, routes_card_payments, routes_network, routes_payments, routes_verified
 from .context import Ctx, configure, operation
 from .errors import AccessError
 
@@ -35,6 +35,7 @@ def setup(app: web.Application) -> None:
     r.add_delete("/tokens/{opaque}", delete_token)
     routes_payments.add_routes(app)
     routes_verified.add_routes(app)
+    routes_card_payments.add_routes(app)
 
 
 @operation("discovery")

@@ -26,6 +26,7 @@ from .operations import token_from_href
 from .scope import Scope
 
 API = "payments"  # Payment.meta["api"]: which wire the payment was made on
+CARD_PAYMENTS = "cardPayments"  # Card Payments v7 (/cardPayments/...), the same engine
 
 # Try refusal test values: cardHolderName `REFUSED<code>` (developer.worldpay.com/products/
 # payments/testing, /products/reference/refusal-response). Codes not listed refuse as REFUSED.
@@ -100,6 +101,7 @@ class AuthorizeRequest:
     channel: str | None = None
     agreement: Agreement | None = None
     auto_settle: bool = False
+    wire: str = API  # API or CARD_PAYMENTS: where the payment's actions are offered
 
 
 @dataclass(slots=True)
@@ -179,10 +181,11 @@ def authorize(scope: Scope, req: AuthorizeRequest) -> Authorization:
     payment = new_payment(new_payment_id(store.ids), req, token, scheme, refusal, now,
                           None if refusal else store.ids.digits(6))
     meta = payment.meta
+    meta["commandId"] = store.ids.hex(24)  # Card Payments v7 names each command (21-36 characters)
     pid = payment.id
     tenant.payments[pid] = payment
     if refusal is None and req.auto_settle:
-        machine.capture(payment, None, now, store.ids.hex(8))
+        machine.capture(payment, None, now, store.ids.hex(24))
         meta["outcome"] = "sentForSettlement"
     return Authorization(payment, token, profile)
 
@@ -197,7 +200,7 @@ def new_payment(pid: str, req: AuthorizeRequest, token: Token, scheme: str, refu
     fixture builder (sandbox/scenario/access.py) share."""
     agreement = req.agreement
     meta = {
-        "api": API, "outcome": "authorized" if refusal is None else "refused",
+        "api": req.wire, "outcome": "authorized" if refusal is None else "refused",
         "transactionReference": req.transaction_reference, "orderReference": req.order_reference,
         "entity": req.entity, "channel": req.channel, "narrative": req.narrative,
         "agreement": None if agreement is None else {k: getattr(agreement, k) for k in agreement.__slots__},
@@ -248,10 +251,11 @@ def last_event(p: Payment) -> str:
     }.get(kind, "Authorized")
 
 
-def find(scope: Scope, payment_id: str) -> Payment:
+def find(scope: Scope, payment_id: str, wire: str = API) -> Payment:
+    """The payment behind a link of `wire` (a Payments API link never reaches a v7 payment)."""
     tenant = scope.core.store.peek(scope.tid)
     p = tenant.payments.get(payment_id) if tenant is not None else None
-    if p is None or p.meta.get("api") != API:
+    if p is None or p.meta.get("api") != wire:
         raise PaymentNotFound(payment_id)
     return p
 
@@ -265,9 +269,9 @@ class ActionRequest:
     sequence: dict | None = field(default=None)
 
 
-def act(scope: Scope, payment_id: str, req: ActionRequest) -> Payment:
-    """Apply one `_actions` entry. The state and the amount are checked before the write."""
-    p = find(scope, payment_id)
+def act(scope: Scope, payment_id: str, req: ActionRequest, wire: str = API) -> Payment:
+    """Apply one offered action. The state and the amount are checked before the write."""
+    p = find(scope, payment_id, wire)
     if req.action not in actions(p):
         raise ActionNotOffered(req.action)
     if req.amount is not None:
@@ -278,7 +282,7 @@ def act(scope: Scope, payment_id: str, req: ActionRequest) -> Payment:
             raise AmountNotAvailable("$.value.amount", f"at most {left} is left")
     store, now = scope.core.store, scope.now()
     store.write(scope.tid)
-    event_id = store.ids.hex(8)
+    event_id = store.ids.hex(24)  # also the v7 commandId of this command
     if req.action in (SETTLE, PARTIAL_SETTLE):
         _settle(p, p.amount - p.captured if req.action == SETTLE else req.amount, now, event_id)
     elif req.action == CANCEL:
