@@ -14,7 +14,8 @@ WPG_INQUIRY = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE paymentServic
                b'<paymentService version="1.4" merchantCode="M1"><inquiry><shopperTokenRetrieval>'
                b'<authenticatedShopperID>s1</authenticatedShopperID></shopperTokenRetrieval></inquiry></paymentService>')
 CALLS = {
-    "access": lambda http: http.post("/tokens", auth=("shop1", "pw"), json={}),
+    "access": lambda http: http.post("/tokens", auth=("shop1", "pw"), json={},
+                                     headers={"Content-Type": "application/vnd.worldpay.tokens-v3.hal+json"}),
     "opp": lambda http: http.post("/v1/registrations", headers={"Authorization": "Bearer abc"},
                                   data={"entityId": "8a8294174b7ecb28014b9699220015cc"}),
     "wpg": lambda http: http.post(WPG_PATH, auth=("M1", "pw"), data=WPG_INQUIRY,

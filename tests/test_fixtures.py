@@ -155,7 +155,7 @@ BAD = [
      4, "authenticatedShopperID"),
     ("tenants:\n  opp:e:\n    payments:\n      - {amount: '1.00', registrationId: " + "a" * 32 + "}\n",
      4, "registrationId: no token"),
-    ("tenants:\n  access:a:\n    payments: [{amount: 1}]\n", 3, "no payments"),
+    ("tenants:\n  access:a:\n    payments: [{amount: 1}]\n", 3, "tokenId"),
     ("tenants:\n  opp:e:\n    notifications: {url: 'http://x'}\n", 3, "notifications"),
     ("clock: {start: yesterday}\n", 1, "clock.start"),
     ("faults:\n  - {status: 700}\n", 2, "faults[0].status"),
@@ -229,7 +229,8 @@ def create_in_namespace(s, url: str, pan: str):
     body = {"paymentInstrument": {"type": "card/front", "cardNumber": pan, "cardHolderName": "A Shopper",
                                   "cardExpiryDate": {"month": 5, "year": 2035}},
             "merchant": {"entity": "default"}, "namespace": "ns1"}
-    return s.post(url + "/tokens", json=body, auth=("shop1", "pw"))
+    return s.post(url + "/tokens", json=body, auth=("shop1", "pw"),
+                  headers={"Content-Type": "application/vnd.worldpay.tokens-v3.hal+json"})
 
 
 def test_a_frozen_clock_does_not_become_the_reset_baseline(start_sandbox):

@@ -67,10 +67,12 @@ REGISTRY: dict[str, Option] = {o.key: o for o in (
     Option("access.update_window_days", int, 30, "length of the rolling update window, in days", low=1, high=3650),
     Option("access.conflicts_minutes", int, 30, "how long a 409's conflicting values stay applicable",
            low=1, high=525600),
-    Option("access.headers", str, "lenient", "Accept/Content-Type checks: real-clients (what real "
+    Option("access.headers", str, "real-clients", "Accept/Content-Type checks: real-clients (what real "
            "clients send passes, the rest gets the vendor's 406/415/400), strict (also require Accept and "
            "a body's Content-Type), lenient (accept anything)", choices=("real-clients", "strict", "lenient")),
     Option("access.strict_headers", bool, False, "older spelling of access.headers=strict"),
+    Option("access.forwarded_headers", bool, True, "build hrefs from the Forwarded / X-Forwarded-Proto / "
+           "X-Forwarded-Host headers a proxy in front sets (false: from the request as received)"),
     Option("access.npt_enabled", bool, True, "whether the account may use network tokens (false: 403)"),
     # Registrations, OPP (docs/registrations.md)
     Option("opp.decline_status", int, 400, "HTTP status of a declined or refused transaction", low=200, high=599),

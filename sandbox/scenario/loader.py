@@ -28,7 +28,7 @@ from .fields import Fields
 from .source import Located
 
 TOP = {"version", "description", "seed", "clock", "options", "credentials", "catalogue", "tenants", "faults"}
-TENANT = {"clock", "tokens", "payments", "notifications", "data"}
+TENANT = {"clock", "tokens", "payments", "notifications", "data", "networkTokens"}
 
 
 @dataclass
@@ -145,13 +145,23 @@ def _tenant(loc, path, tid, raw, ctx: common.Ctx, seed, p: Plan) -> dict:
                 owners[key] = tok.id
             tokens[tok.id] = tok.to_dict()
     p.tokens += len(tokens)
+    if f.has("networkTokens"):  # Access network tokens, in the lookup reply's shape (scenario/access.py)
+        if api != "access":
+            raise f.err("networkTokens", "only Access (access:) tenants have network tokens")
+        network = data.setdefault("accessNetwork", {})
+        for i, raw_nt in enumerate(f.items("networkTokens")):
+            nf = Fields(loc, path + ("networkTokens", f"[{i}]"), raw_nt, access.NETWORK_TOKEN)
+            record = access.access_network_token(nf, ctx)
+            network[record["ref"]] = record
     payments: dict[str, dict] = {}
     rows = f.items("payments")
-    if rows and api == "access":
-        raise f.err("payments", "the Access Tokens API has no payments (seed OPP payments or wpg orders)")
     for i, raw_pay in enumerate(rows):
-        pf = Fields(loc, path + ("payments", f"[{i}]"), raw_pay, common.PAYMENT)
-        pay = common.payment(pf, ctx, api, tokens)
+        if api == "access":  # Payments API payments made with a seeded token (scenario/access.py)
+            pf = Fields(loc, path + ("payments", f"[{i}]"), raw_pay, access.ACCESS_PAYMENT)
+            pay = access.access_payment(pf, ctx, tokens)
+        else:
+            pf = Fields(loc, path + ("payments", f"[{i}]"), raw_pay, common.PAYMENT)
+            pay = common.payment(pf, ctx, api, tokens)
         if pay.id in payments:
             raise pf.err(None, f"payment {pay.id} is listed twice")
         if pay.token_id is not None and pay.token_id not in tokens:

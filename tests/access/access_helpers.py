@@ -116,3 +116,11 @@ def luhn_pan(prefix: str, length: int = 16) -> str:
 
     body = prefix.ljust(length - 1, "0")
     return next(body + d for d in "0123456789" if luhn_ok(body + d))
+
+
+def load_fixture(http, fixture: dict):
+    """POST a fixture (DESIGN §5) as JSON for this test only (baseline=false: reset undoes it)."""
+    import json
+
+    return http.post("/_sandbox/fixtures", data=json.dumps(fixture), params={"baseline": "false"},
+                     headers={"Content-Type": "application/json"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from access_helpers import session
+from access_helpers import load_fixture, session
 
 from sandbox.core.options import REGISTRY
 
@@ -54,8 +54,7 @@ def test_seeded_and_created_tokens_are_identical(sandbox, http, options):
     name = "parity" + str(abs(hash(json.dumps(options, sort_keys=True))) % 10**8)
     seeded, created = f"access:{name}-fx", f"access:{name}-api"
     fixture = {"version": 1, "options": options, "tenants": {seeded: {"tokens": [TOKEN]}}}
-    r = http.post("/_sandbox/fixtures", data=json.dumps(fixture), params={"baseline": "false"},
-                  headers={"Content-Type": "application/json"})
+    r = load_fixture(http, fixture)
     assert r.status_code == 200, r.text
     try:
         with session(sandbox.url, user=f"{name}-api") as api:

@@ -49,10 +49,13 @@ def test_provision_from_token_href_and_errors(api, sandbox):
 
 
 def test_npt_not_enabled_is_403(start_sandbox):
-    """access.md §9: 403 nptConfigurationError for an account without NPT."""
+    """Tokens v3 OpenAPI: an account without NPT gets 403 accessDenied on POST /tokens/network
+    ("Account not configured to use NPT") and 403 nptConfigurationError on DELETE."""
     proc = start_sandbox("--option", "access.npt_enabled=false")
     with session(proc.url) as api:
         r = api.post("/tokens/network", json=card(year=2050))
+        assert (r.status_code, r.json()["errorName"]) == (403, "accessDenied")
+        r = api.delete("/tokens/network/aa224320-425c-40b6-9781-2cb7df76b0c8")
         assert (r.status_code, r.json()["errorName"]) == (403, "nptConfigurationError")
 
 

@@ -1,4 +1,5 @@
-"""Access Tokens v3 (JSON HAL): `/tokens`, per-field links, network tokens, discovery."""
+"""Access Worldpay: Tokens v3 (JSON HAL: `/tokens`, per-field links, network tokens, discovery),
+Verified Tokens (`/verifiedTokens`) and payments with tokens (`/api/payments`, Card Payments v7)."""
 
 from __future__ import annotations
 
@@ -6,4 +7,4 @@ from ...web.adapter import Adapter
 from .errors import transport_error
 from .routes import setup
 
-API = Adapter(name="access", prefixes=("/tokens", "/rels"), setup=setup, error=transport_error)
+API = Adapter(name="access", prefixes=("/tokens", "/rels", "/api/payments", "/verifiedTokens", "/cardPayments", "/payments/"), setup=setup, error=transport_error)

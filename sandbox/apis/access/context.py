@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -24,12 +25,20 @@ from ...core.errors import DomainError
 from ...core.tenants import TenantId
 from ...web.body import set_context
 from . import headers
-from .errors import ACCESS_DENIED, MEDIA_TYPE, PAYMENTS_MEDIA, AccessError, error_response, from_domain
+from .errors import (
+    ACCESS_DENIED,
+    PAYMENTS_MEDIA,
+    AccessError,
+    card_payments_error,
+    error_response,
+    from_domain,
+)
+from .render import TRUST_FORWARDED
 
 SETTINGS = web.AppKey("access_settings", "Settings")
-TOKENS, PAYMENTS = "tokens", "payments"
+TOKENS, VERIFIED, PAYMENTS, CARD_PAYMENTS_FAMILY = "tokens", "verifiedTokens", "payments", "cardPayments"
 _MEDIA = {v: f"application/vnd.worldpay.tokens-v{v}.hal+json" for v in (1, 2, 3)}
-_MEDIA_V3 = _MEDIA[3]
+_VT_MEDIA = {v: f"application/vnd.worldpay.verified-tokens-v{v}.hal+json" for v in (1, 2, 3)}
 
 
 @dataclass(slots=True)
@@ -40,11 +49,13 @@ class Settings:
     version: int = -1
     policy: Policy | None = None
     headers: str = "real-clients"  # access.headers: real-clients | strict | lenient (headers.py)
+    forwarded: bool = True  # access.forwarded_headers: hrefs follow Forwarded / X-Forwarded-*
 
     def current(self, core: Core) -> Settings:
         if self.version != core.options.version:
             self.policy = Policy.of(core.options, core.mode)
             self.headers = "strict" if core.options["access.strict_headers"] else core.options["access.headers"]
+            self.forwarded = core.options["access.forwarded_headers"]
             self.version = core.options.version
         return self
 
@@ -57,7 +68,7 @@ def configure(app: web.Application) -> None:
 class Ctx:
     scope: Scope  # core, tenant and policy: what every core/access operation takes
     principal: AccessPrincipal
-    version: int  # media-type version the client spoke (1, 2 or 3; 0 on the Payments API)
+    version: int  # media-type version the client spoke (1, 2 or 3; 0 on the Payments API, 7 on v7)
     media: str  # the Content-Type we answer with
     unmasked: bool  # Accept carried `masked=false` (detokenise)
 
@@ -90,15 +101,27 @@ def _basic(header: str | None) -> tuple[str, str] | None:
     return result
 
 
+_CVC = re.compile(rb'("cvc"\s*:\s*)"[^"]*"')
+
+
+def _redact_cvc(request: web.Request) -> None:
+    """The journal keeps request bodies (card numbers masked there); a CVC is never kept at all:
+    Verified Tokens and Payments bodies carry one, so it is blanked before the journal sees it."""
+    body = request.get("body")
+    if body and b'"cvc"' in body:
+        request["body"] = _CVC.sub(rb'\1"***"', body)
+
+
 Handler = Callable[[web.Request, Ctx], Awaitable[web.StreamResponse]]
 
 
 def operation(name: str, has_body: bool = False, family: str = TOKENS,
               ) -> Callable[[Handler], Callable[[web.Request], Awaitable]]:
-    """Wrap a handler of one Access family: TOKENS (Tokens and Verified Tokens, vendor media types)
-    or PAYMENTS (Payments API 2024-06-01, `application/json`)."""
-    payments = family == PAYMENTS
-    error_media = PAYMENTS_MEDIA if payments else MEDIA_TYPE
+    """Wrap a handler of one Access family: TOKENS, VERIFIED (Verified Tokens; both the vendor's
+    media types, headers.tokens) or PAYMENTS (Payments API 2024-06-01, `application/json`)."""
+    payments, v7 = family == PAYMENTS, family == CARD_PAYMENTS_FAMILY
+    media_of = _VT_MEDIA if family == VERIFIED else _MEDIA
+    error_media = PAYMENTS_MEDIA if payments else headers.V7_MEDIA if v7 else media_of[3]
     denied = ACCESS_DENIED + "." if payments else ACCESS_DENIED  # the Payments API's own wording
 
     def wrap(fn: Handler):
@@ -118,18 +141,24 @@ def operation(name: str, has_body: bool = False, family: str = TOKENS,
                 if payments:
                     headers.payments(request, settings.headers, has_body)
                     version, media, unmasked = 0, PAYMENTS_MEDIA, False
+                elif v7:
+                    headers.card_payments(request, settings.headers, has_body)
+                    version, media, unmasked = 7, headers.V7_MEDIA, False
                 else:
                     version, unmasked = headers.tokens(request, settings.headers, has_body)
-                    media = _MEDIA.get(version, _MEDIA_V3)
+                    media = media_of.get(version, media_of[3])
+                request[TRUST_FORWARDED] = settings.forwarded
                 set_context(request, tenant=tid, operation=name)
                 scope = Scope(core, tid, settings.policy)
                 ctx = Ctx(scope, principal, version, media, unmasked)
                 try:
                     return await fn(request, ctx)
                 except DomainError as e:
-                    raise from_domain(e) from None
+                    raise (card_payments_error(from_domain(e)) if v7 else from_domain(e)) from None
             except AccessError as e:
                 return error_response(e.status, e.name, e.message, e.headers, media=error_media, **e.extra)
+            finally:
+                _redact_cvc(request)
 
         return handler
 

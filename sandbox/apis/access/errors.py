@@ -15,10 +15,20 @@ from ...core.access.errors import (
     NetworkTokenUnknown,
     UnrecognizedCardBrand,
 )
-from ...core.errors import DomainError, OwnerFull, TokenNotFound, UpdateLimitExceeded
+from ...core.access.payments import (
+    ActionNotOffered,
+    AmountNotAvailable,
+    DuplicateTransaction,
+    IssuerError,
+    PaymentNotFound,
+    PaymentTokenUnknown,
+)
+from ...core.errors import DomainError, InvalidTransition, OwnerFull, TokenNotFound, UpdateLimitExceeded
 
 MEDIA_TYPE = "application/vnd.worldpay.tokens-v3.hal+json"
 PAYMENTS_MEDIA = "application/json"  # Payments API 2024-06-01 replies and errors
+VT_MEDIA = "application/vnd.worldpay.verified-tokens-v3.hal+json"
+V7_MEDIA = "application/vnd.worldpay.payments-v7+json"  # Card Payments v7
 
 # Transport-level statuses and their documented top-level names (access.md §10.2).
 _NAMES = {
@@ -81,6 +91,16 @@ def _unknown_network_token(e: NetworkTokenUnknown) -> AccessError:
     return not_found()
 
 
+# Payments API 2024-06-01 wording (vendor OpenAPI examples).
+PAYMENTS_SCHEMA = "A JSON body matching the expected schema must be provided."
+ENDPOINT_NOT_FOUND = "Requested endpoint was not found."
+
+
+def _payment_invalid(json_path: str, message: str) -> AccessError:
+    return AccessError(400, "bodyDoesNotMatchSchema", PAYMENTS_SCHEMA, validationErrors=[
+        {"errorName": "fieldHasInvalidValue", "message": message, "jsonPath": json_path}])
+
+
 # The one table: domain error -> the Access reply (status, errorName, message[, extras]).
 DOMAIN: dict[type[DomainError], Callable[[DomainError], AccessError]] = {
     TokenNotFound: lambda e: not_found(),
@@ -90,9 +110,34 @@ DOMAIN: dict[type[DomainError], Callable[[DomainError], AccessError]] = {
     UnrecognizedCardBrand: lambda e: AccessError(422, "unrecognizedCardBrand", "The card brand is not recognized"),
     DetokenizeDenied: lambda e: AccessError(403, "accessDenied", ACCESS_DENIED),
     LinkDoesNotOffer: lambda e: method_not_allowed(LINK_METHODS.get(e.field, FIELD_LINK_METHODS)),
-    NetworkTokensDisabled: lambda e: AccessError(403, "nptConfigurationError", "Account not configured to use NPT"),
+    # The Tokens OpenAPI names this 403 per operation: accessDenied on POST /tokens/network (our
+    # choice for lookup and cryptograms too, undocumented there), nptConfigurationError on DELETE.
+    NetworkTokensDisabled: lambda e: (
+        AccessError(403, "nptConfigurationError", "Account not configured to use NPT") if e.operation == "delete"
+        else AccessError(403, "accessDenied", ACCESS_DENIED)),
     NetworkTokenUnknown: _unknown_network_token,
+    # Payments API (routes_payments.py); the vendor is silent on an unknown token and on an action
+    # the state does not offer: our choices, docs/access.md "Payments".
+    PaymentTokenUnknown: lambda e: _payment_invalid(e.json_path, "The token does not exist, was deleted or expired"),
+    AmountNotAvailable: lambda e: _payment_invalid(e.json_path, str(e)),
+    DuplicateTransaction: lambda e: AccessError(
+        400, "transactionHasAlreadyBeenProcessed", "The transaction has already been processed."),
+    IssuerError: lambda e: AccessError(
+        500, "internalErrorOccurred", "We cannot currently process your request. Please contact support."),
+    PaymentNotFound: lambda e: AccessError(404, "endpointNotFound", ENDPOINT_NOT_FOUND),
+    ActionNotOffered: lambda e: AccessError(404, "endpointNotFound", ENDPOINT_NOT_FOUND),
+    InvalidTransition: lambda e: AccessError(404, "endpointNotFound", ENDPOINT_NOT_FOUND),
 }
+
+
+def card_payments_error(e: AccessError) -> AccessError:
+    """The same condition in Card Payments v7's wording (v7 OpenAPI examples): its 500 is
+    `internalServerError`, its schema message is the Tokens one."""
+    if e.status == 500:
+        return AccessError(500, "internalServerError", "Internal server error")
+    if e.name == "bodyDoesNotMatchSchema":
+        e.message = SCHEMA
+    return e
 
 
 def from_domain(e: DomainError) -> AccessError:
@@ -110,9 +155,15 @@ def error_response(status: int, name: str, message: str, headers: dict | None = 
 
 
 def transport_error(request: web.Request, status: int, message: str) -> web.Response:
+    headers = None
     if status == 404:
-        message = "Requested endpoint was not found."
+        message = ENDPOINT_NOT_FOUND
     elif status == 405:
         message = METHOD_NOT_ALLOWED
-    media = PAYMENTS_MEDIA if request.path.startswith("/api/") else MEDIA_TYPE
-    return error_response(status, _NAMES.get(status, "internalErrorOccurred"), message, media=media)
+        exc = getattr(request.match_info, "http_exception", None)  # the router knows the methods
+        if isinstance(exc, web.HTTPMethodNotAllowed):
+            headers = {"Allow": ", ".join(sorted(exc.allowed_methods))}
+    path = request.path
+    media = (PAYMENTS_MEDIA if path.startswith("/api/") else VT_MEDIA if path.startswith("/verifiedTokens")
+             else V7_MEDIA if path.startswith(("/cardPayments", "/payments/")) else MEDIA_TYPE)
+    return error_response(status, _NAMES.get(status, "internalErrorOccurred"), message, headers, media=media)

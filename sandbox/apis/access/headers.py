@@ -107,3 +107,17 @@ def payments(request: web.Request, mode: str, has_body: bool) -> None:
             raise AccessError(406, "headerIsMissing", VALID_HEADER, headerName="Content-Type")
         if ctype.partition(";")[0].strip().lower() != "application/json":
             raise AccessError(415, "headerHasInvalidValue", VALID_HEADER, headerName="Content-Type")
+
+
+V7_MEDIA = "application/vnd.worldpay.payments-v7+json"
+
+
+def card_payments(request: web.Request, mode: str, has_body: bool) -> None:
+    """Card Payments v7: a body must be `application/vnd.worldpay.payments-v7+json` (415
+    headerHasInvalidValue "Bad content type", the v7 OpenAPI's example). Accept is not checked:
+    v6-era plugins send none, and nothing shows v7 refusing `*/*`."""
+    if mode == "lenient" or not (has_body and request.body_exists):
+        return
+    ctype = request.headers.get("Content-Type")
+    if ctype is None or ctype.partition(";")[0].strip().lower() != V7_MEDIA:
+        raise AccessError(415, "headerHasInvalidValue", "Bad content type", headerName="Content-Type")

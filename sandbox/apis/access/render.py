@@ -7,6 +7,7 @@ sample response so a diff against it reads cleanly.
 from __future__ import annotations
 
 import json
+import re
 
 from aiohttp import web
 
@@ -19,11 +20,44 @@ from ...core.tokens import Token
 
 # Field rels in the order of the seed's `_links`.
 FIELD_RELS = ("description", "cardHolderName", "cardExpiryDate", "billingAddress", "schemeTransactionReference")
-_FUNDING = {"credit": "credit", "debit": "debit", "prepaid": "prepaid", "charge": "charge",
-            "deferredDebit": "debit"}  # the schema allows 5-7 characters
+# The Tokens vocabulary is debit, credit, unknown (Tokens changelog 08 Mar 2023); the catalogue's
+# finer funding types map onto it: a charge card bills on credit, deferred debit is a debit card.
+_FUNDING = {"credit": "credit", "debit": "debit", "charge": "credit", "deferredDebit": "debit"}
+
+
+_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+TRUST_FORWARDED = "access_trust_forwarded"  # request key set by context.operation (option access.forwarded_headers)
+
+
+def _forwarded(request: web.Request) -> tuple[str | None, str | None]:
+    """(proto, host) a proxy in front says the client used: RFC 7239 `Forwarded` (first element)
+    first, else `X-Forwarded-Proto` / `X-Forwarded-Host` (first value). Malformed values are ignored."""
+    headers = request.headers
+    proto = host = None
+    forwarded = headers.get("Forwarded")
+    if forwarded:
+        for pair in forwarded.split(",")[0].split(";"):
+            name, _, value = pair.partition("=")
+            name, value = name.strip().lower(), value.strip().strip('"')
+            if name == "proto":
+                proto = value.lower()
+            elif name == "host":
+                host = value
+    else:
+        xp, xh = headers.get("X-Forwarded-Proto"), headers.get("X-Forwarded-Host")
+        proto = xp.split(",")[0].strip().lower() if xp else None
+        host = xh.split(",")[0].strip() if xh else None
+    return (proto if proto in ("http", "https") else None), (host if host and _HOST.match(host) else None)
 
 
 def base_url(request: web.Request) -> str:
+    """Hrefs use the scheme and host the client called (DESIGN §4.2), as a TLS-terminating proxy
+    in front reports them (issue 17 item 5), so links are `https://` behind one."""
+    if request.get(TRUST_FORWARDED, True) and (
+            "Forwarded" in request.headers or "X-Forwarded-Proto" in request.headers
+            or "X-Forwarded-Host" in request.headers):
+        proto, host = _forwarded(request)
+        return f"{proto or request.scheme}://{host or request.host}"
     return f"{request.scheme}://{request.host}"
 
 
@@ -155,3 +189,10 @@ def namespace_body(base: str, namespace: str, views: list[TokenView]) -> dict:
         "_embedded": {"tokens": [token_resource(base, v) for v in views]},
         "_links": {"self": {"href": f"{base}/tokens?namespace={namespace}"}, "curies": curies(base)},
     }
+
+
+def discovery(base: str) -> dict:
+    return {"_links": {
+        "service:tokens": {"href": f"{base}/tokens"},
+        "service:verifiedTokens": {"href": f"{base}/verifiedTokens"},
+    }}

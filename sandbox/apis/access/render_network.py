@@ -22,8 +22,9 @@ def _body(base: str, rec: dict, now: float, lookup: bool) -> dict:
         "type": "card/masked", "firstSix": rec["firstSix"], "lastFour": rec["lastFour"],
         "cardExpiryDate": {"month": month, "year": year}, "paymentAccountReference": rec["par"],
     }
-    if rec["outcome"] == "providerError":
-        body["provisioningErrors"] = [dict(npt.PROVIDER_ERROR)]
+    error = npt.provisioning_error(rec)
+    if error is not None:
+        body["provisioningErrors"] = [error]
     return body
 
 

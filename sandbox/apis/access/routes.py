@@ -14,7 +14,7 @@ from aiohttp import web
 from ...core.access import operations as ops
 from ...core.tokens import Outcome
 from ...web.body import read_body
-from . import parse, render, routes_network
+from . import parse, render, routes_card_payments, routes_network, routes_payments, routes_verified
 from .context import Ctx, configure, operation
 from .errors import AccessError
 
@@ -33,21 +33,17 @@ def setup(app: web.Application) -> None:
     r.add_get("/tokens/{opaque}", get_token)
     r.add_put("/tokens/{opaque}", put_token)
     r.add_delete("/tokens/{opaque}", delete_token)
+    routes_payments.add_routes(app)
+    routes_verified.add_routes(app)
+    routes_card_payments.add_routes(app)
 
 
 @operation("discovery")
 async def discovery(request: web.Request, ctx: Ctx) -> web.Response:
-    """Access root (access.md §11.1): the service links the Access Checkout SDKs follow."""
-    base = render.base_url(request)
-    links = {
-        "payments:authorize": {"href": f"{base}/payments/authorizations"},
-        "service:payments": {"href": f"{base}/payments"},
-        "service:tokens": {"href": f"{base}/tokens"},
-        "service:verifiedTokens": {"href": f"{base}/verifiedTokens"},
-        "service:sessions": {"href": f"{base}/sessions"},
-        "curies": [{"href": f"{base}/rels/payments/{{rel}}", "name": "payments", "templated": True}],
-    }
-    return render.json_response({"_links": links}, ctx.media)
+    """Access root (access.md §11.1): the service links the Access SDKs follow, only to what this
+    sandbox serves (issue 17 item 2). The Payments API has no discovery rel (the vendor's clients
+    POST /api/payments directly), so none is advertised."""
+    return render.json_response(render.discovery(render.base_url(request)), ctx.media)
 
 
 @operation("lookupTokens")

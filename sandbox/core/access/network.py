@@ -3,7 +3,9 @@
 Records live in the tenant's `AccessState.network` keyed by token reference (a
 UUID). Outcomes come from the card catalogue (`catalogue.access.network.<PAN>: {outcome: ...}`):
 `active` (default, synchronous), `pending` (asynchronous: no token until `pendingSeconds` of
-virtual time have passed) or `providerError` (the documented provider failure variant).
+virtual time have passed) or `providerError` (the documented provider failure variant); a brand
+the vendor does not support gets the failure variant too. Fixtures seed records with
+`seed_record` (sandbox/scenario/access.py), so the seed's lookup and cryptogram samples answer.
 """
 
 from __future__ import annotations
@@ -29,13 +31,28 @@ PROVIDER_ERROR = {
 }
 
 
+# "Visa, Mastercard, American Express and Discover are currently supported" (create-a-network-
+# token, 23 Apr 2025). Another brand gets the provider-error variant with this error (our wording:
+# the vendor documents no error for it).
+SUPPORTED_BRANDS = ("VISA", "MASTERCARD", "AMEX", "DISCOVER")
+UNSUPPORTED_BRAND = {
+    "errorCode": "301",
+    "providerErrorCode": "400",
+    "source": "NPT Token Provider Service",
+    "context": "Provision Token",
+    "message": "Card brand is not supported for network tokens",
+}
+
+
 def records(state: AccessState | None) -> dict[str, dict]:
     return state.network if state is not None else {}
 
 
 def provision(state: AccessState, ids: Ids, pan: str, expiry: tuple[int, int], now: float, magic: dict | None,
-              source_token: str | None = None) -> dict:
+              source_token: str | None = None, brand: str | None = None) -> dict:
     outcome = (magic or {}).get("outcome", "active")
+    if brand not in SUPPORTED_BRANDS:
+        outcome = "unsupportedBrand"
     record: dict[str, Any] = {
         "ref": ids.uuid(),
         "firstSix": pan[:6],
@@ -48,16 +65,25 @@ def provision(state: AccessState, ids: Ids, pan: str, expiry: tuple[int, int], n
     }
     if source_token:
         record["sourceToken"] = source_token
-    if outcome != "providerError":
-        record["tokenNumber"] = _token_number(ids, pan)
+    if outcome not in PROVIDER_FAILURES:
+        record["tokenNumber"] = _token_number(ids, pan, brand)
         # A network token usually outlives the card expiry by up to three years; docs are silent.
         record["tokenExpiry"] = [expiry[0], expiry[1] + 3]
     state.network[record["ref"]] = record
     return record
 
 
+PROVIDER_FAILURES = {"providerError": PROVIDER_ERROR, "unsupportedBrand": UNSUPPORTED_BRAND}
+
+
+def provisioning_error(record: dict) -> dict | None:
+    """The `provisioningErrors` entry of a failed provisioning, else None."""
+    error = PROVIDER_FAILURES.get(record["outcome"])
+    return dict(error) if error else None
+
+
 def status(record: dict, now: float) -> str:
-    if record["outcome"] == "providerError":
+    if record["outcome"] in PROVIDER_FAILURES:
         return "Provision Processor Error"
     if now < record["readyAt"]:
         return "Pending"
@@ -86,17 +112,24 @@ def payment_account_reference(pan: str) -> str:
     return str(int(hashlib.sha256(pan.encode()).hexdigest(), 16))[:29]
 
 
-def _token_number(ids: Ids, pan: str) -> str:
-    """Same first digit (so same scheme) and length as the PAN, Luhn-valid, never the PAN."""
-    while True:
-        body = pan[0] + ids.digits(len(pan) - 2)
-        for check in "0123456789":
-            if luhn_ok(body + check):
-                number = body + check
-                break
-        if number != pan:
-            return number
+# The part of the PAN a network token keeps so it stays in its scheme's number space (Visa 4,
+# Mastercard 51-55 / 2221-2720, Amex 34/37, Discover 6011/644-659): token BIN ranges are the
+# scheme's own, as the vendor's example shows (PAN 4444333322221111 -> token 4111111111111111).
+_KEEP = {"VISA": 1, "MASTERCARD": 2, "AMEX": 2, "DISCOVER": 4}
 
+
+def _token_number(ids: Ids, pan: str, brand: str | None = None) -> str:
+    """Same scheme prefix and length as the PAN, Luhn-valid, never the PAN itself."""
+    from ..cards import brand_of
+
+    keep = pan[:_KEEP.get(brand or "", 1)]
+    if brand == "MASTERCARD" and pan[0] == "2":
+        keep = pan[:4]
+    while True:
+        body = keep + ids.digits(len(pan) - len(keep) - 1)
+        number = next(body + check for check in "0123456789" if luhn_ok(body + check))
+        if number != pan and (brand is None or brand_of(number) == brand):
+            return number
 
 # -- operations (one per route; apis/access/routes_network.py) -----------------------------------
 def _check_enabled(scope: Scope, operation: str) -> None:
@@ -117,14 +150,16 @@ def provision_token(scope: Scope, req: dict) -> dict:
     else:
         pan, expiry = req["pan"], req["expiry"]
     magic = scope.core.catalogue.magic_for("access", "network", pan)
+    brand = scope.core.catalogue.profile(pan).brand
     tenant = store.write(scope.tid)
     if source is not None:
         tokens.use(source, now, scope.policy)
-    return provision(tenant.state, store.ids, pan, expiry, now, magic, source.id if source else None)
+    return provision(tenant.state, store.ids, pan, expiry, now, magic, source.id if source else None, brand)
 
 
 def lookup(scope: Scope, ref: str) -> dict:
     """GET /tokens/network/{tokenReference}: the record as at provisioning."""
+    _check_enabled(scope, "lookup")
     tenant = scope.core.store.peek(scope.tid)
     rec = find(tenant.state if tenant else None, ref)
     if rec is None:
@@ -139,6 +174,8 @@ def cryptogram(scope: Scope, token_number: str) -> str:
     rec = find(tenant.state if tenant else None, token_number)
     if rec is None or status(rec, scope.now()) != "Active":
         raise NetworkTokenUnknown("cryptogram")
+    if rec.get("cryptogram"):  # a seeded token's fixed cryptogram (the seed's sample answers as written)
+        return rec["cryptogram"]
     return base64.b64encode(scope.core.store.ids.bytes(20)).decode()
 
 
@@ -150,3 +187,21 @@ def delete_token(scope: Scope, ref: str) -> None:
     if rec is None:
         raise NetworkTokenUnknown("delete")
     delete(scope.core.store.write(scope.tid).state, rec)
+
+
+def seed_record(ref: str, pan_first_six: str, last_four: str, card_expiry: tuple[int, int],
+                token_number: str | None, token_expiry: tuple[int, int] | None, par: str | None, now: float,
+                status_: str = "Active", cryptogram_: str | None = None) -> dict:
+    """A network-token record as provisioning would store it, from a fixture's given values."""
+    outcome = {"Active": "active", "Pending": "pending", "Provision Processor Error": "providerError"}[status_]
+    record: dict[str, Any] = {
+        "ref": ref, "firstSix": pan_first_six, "lastFour": last_four, "cardExpiry": list(card_expiry),
+        "par": par or str(int(hashlib.sha256(ref.encode()).hexdigest(), 16))[:29], "createdAt": now,
+        "outcome": outcome, "readyAt": float("inf") if outcome == "pending" else now,
+    }
+    if outcome != "providerError" and token_number:
+        record["tokenNumber"] = token_number
+        record["tokenExpiry"] = list(token_expiry or (card_expiry[0], card_expiry[1] + 3))
+    if cryptogram_:
+        record["cryptogram"] = cryptogram_
+    return record
