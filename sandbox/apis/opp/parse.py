@@ -71,7 +71,7 @@ def _printable(raw: bytes) -> str:
 
 AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{2})?$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
-ENTITY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+ENTITY = re.compile(r"^[A-Za-z0-9]{1,32}$")  # AN32 (opp.md §3; 32 lowercase hex in practice)
 CUSTOM_KEY = re.compile(r"^customParameters\[([A-Za-z0-9._]{3,64})\]$")
 GROUP_KEY = re.compile(r"^(customer|billing|shipping)\.([A-Za-z0-9]{1,64})$")
 REGISTRATION_KEY = re.compile(r"^registrations\[([0-9]{1,2})\]\.id$")

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from .. import payments
 from ..clock import end_of_month
 from ..payments import Payment
+from ..tenants import TenantId
 from ..tokens import Token
-from . import registrations
+from . import merchant, registrations
 from .errors import Declined, Invalid, OppError
 from .outcomes import Outcome, card_error, decide, opp_brand
 from .results import SUCCESS, classify, describe, success_code
@@ -116,7 +117,8 @@ def _token_meta(req: TxRequest, brand: str, initial: str | None) -> dict:
 
 
 # -- E2 / E3 payments ---------------------------------------------------------------------------
-def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str) -> Payment:
+def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str,
+        token_owner: TenantId | None = None) -> Payment:
     """A PA/DB payment with a new card (optionally tokenised) or with a stored registration.
 
     Returns the stored payment; a declined one is stored too (status REFUSED, its code in the
@@ -172,11 +174,12 @@ def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str) -> Pay
             "card": None if token is not None else {k: req.card.get(k) for k in ("number", "holder", "expiryMonth", "expiryYear")},
             "brand": brand, "checkoutId": req.checkout_id, "shopperResultUrl": req.shopper_result_url,
             "tokenMeta": _token_meta(req, brand, tx_id if req.cit else None),
+            "tokenOwner": token_owner,
         }
     elif outcome.status != "rejected":
         settle(payment, req.payment_type)
         if token is not None:
-            _touch_token(scope, token)
+            merchant.record_use(scope, token, token_owner)
             if req.cit and req.si and not token.meta.get("initialTransactionId"):
                 token.meta["initialTransactionId"] = tx_id
         elif req.create_registration and SUCCESS.match(outcome.code):
@@ -188,10 +191,6 @@ def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str) -> Pay
             meta["registrationId"] = reg_id
     tenant.payments[tx_id] = _compact(payment)
     return payment
-
-
-def _touch_token(scope: Scope, token: Token) -> None:
-    registrations.record_use(token, scope.now)
 
 
 def _compact(payment: Payment) -> Payment:
