@@ -220,9 +220,11 @@ def _return_url(checkout: dict, kind: str) -> str:
 
 # -- the stand-in 3-D Secure challenge (shopper's browser, no credentials) ----------------------
 @routes.get("/v1/threeDSecure/{id}")
+@routes.get("/v1/approval/{id}")
 @opp_handler("threeDSecure.challenge", authenticated=False)
 async def challenge(request: web.Request, ctx: None) -> web.StreamResponse:
-    """Completes a pending challenge: passed by default, `?result=reject` fails it (100.390.114).
+    """Completes a pending challenge: passed by default, `?result=reject` fails it (100.390.114;
+    a PayPal approval `/v1/approval/{id}` refused is 100.396.101 Cancelled by user).
 
     Then back to `shopperResultUrl` with `id` and `resourcePath`, like the vendor's return.
     """

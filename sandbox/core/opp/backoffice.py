@@ -120,13 +120,17 @@ def complete_challenge(core, tenant_id, tx_id: str, passed: bool) -> tuple[Payme
     now = store.now(tenant_id)
     meta.pop("redirect", None)
     meta.pop("description", None)
+    approval = pending.get("kind") == "approval"  # PayPal: the shopper approved at the provider
     if passed:
         meta["code"] = success_code(core.mode, meta.get("testMode"))
         settle(payment, meta["paymentType"])
-        meta["threeDSecure"] = {"eci": "05", "version": "2.2.0", "authenticationStatus": "Y"}
-        if pending.get("createRegistration") and pending.get("card"):
+        if not approval:
+            meta["threeDSecure"] = {"eci": "05", "version": "2.2.0", "authenticationStatus": "Y"}
+        if pending.get("createRegistration") and (pending.get("card") or pending.get("account")):
             reg_id = store.ids.opp_id()
-            token = registrations.new_registration(reg_id, pending["card"], now, pending["tokenMeta"])
+            token = (registrations.new_registration(reg_id, pending["card"], now, pending["tokenMeta"])
+                     if pending.get("card") else
+                     registrations.new_account_registration(reg_id, pending["account"], now, pending["tokenMeta"]))
             registrations.add(tenant.tokens, token)
             meta["registrationId"] = reg_id
         elif payment.token_id:
@@ -135,6 +139,9 @@ def complete_challenge(core, tenant_id, tx_id: str, passed: bool) -> tuple[Payme
             if token is not None:
                 store.write(owner.id)
                 registrations.record_use(token, now)
+    elif approval:
+        meta["code"] = "100.396.101"  # Cancelled by user
+        payment.status = payments.REFUSED
     else:
         meta["code"] = "100.390.114"
         payment.status = payments.REFUSED

@@ -147,7 +147,7 @@ def stored_cards(scope: Scope, checkout: dict) -> list[dict]:
     now = scope.now
     for rid in checkout.get("registrations") or []:
         token = merchant.peek_registration(scope, rid)
-        if token is None or state_of(token, now) != VALID:
+        if token is None or not token.pan or state_of(token, now) != VALID:
             continue
         cards.append({
             "id": token.id,
