@@ -6,12 +6,14 @@ credentials still map to their tenant and carry their rights (detokenisation). S
 section, have one shape:
 
     access: [{username, password, tenant?, detokenize?}]
-    opp:    [{bearer, entities?: [entityId, ...]}]
+    opp:    [{bearer | userId+password, entities?: [entityId, ...]}]   (one row = one merchant)
     wpg:    [{username, password, merchantCodes?: [code, ...]}]
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,8 +80,11 @@ class Credentials:
         self._access[user] = _Access(pw, str(row.get("tenant") or user), bool(row.get("detokenize", False)))
 
     def _add_opp(self, row: dict, where: str) -> None:
-        _only(row, {"bearer", "entities"}, where)
-        bearer = _text(row, "bearer", where)
+        _only(row, {"bearer", "userId", "password", "entities"}, where)
+        if "bearer" in row or not ("userId" in row or "password" in row):
+            bearer = _text(row, "bearer", where)
+        else:  # the legacy pair is the Bearer token base64(userId|password) (opp.md §3)
+            bearer = legacy_bearer(_text(row, "userId", where), _text(row, "password", where))
         ents = row.get("entities")
         if ents is not None and not (isinstance(ents, list) and all(isinstance(e, str) for e in ents)):
             raise FixtureError(f"{where}.entities: expected a list of entityId strings")
@@ -116,6 +121,12 @@ class Credentials:
             return known.entities is None or entity in known.entities
         return not self.strict and bool(bearer)
 
+    def opp_merchant(self, bearer: str) -> tuple[str, frozenset[str] | None]:
+        """The merchant a Bearer token names: (a fingerprint of the token, never the token itself;
+        the entities listed with it, if any). One token's entities form one merchant (opp.md §13.3)."""
+        known = self._opp.get(bearer)
+        return merchant_key(bearer), (known.entities if known is not None else None)
+
     def wpg(self, username: str, password: str) -> frozenset[str] | None:
         """The merchant codes these credentials may use, or None when they are wrong."""
         known = self._wpg.get(username)
@@ -151,3 +162,14 @@ def _only(row: dict, allowed: set[str], where: str) -> None:
     unknown = set(row) - allowed
     if unknown:
         raise FixtureError(f"{where}.{sorted(unknown)[0]}: unknown key (allowed: {', '.join(sorted(allowed))})")
+
+
+def legacy_bearer(user_id: str, password: str) -> str:
+    """OPP's migration rule for the pre-2020 `authentication.userId/password` parameters: the Bearer
+    token is base64(userId|password) (opp.md §3: the public demo tokens decode that way)."""
+    return base64.b64encode(f"{user_id}|{password}".encode()).decode()
+
+
+def merchant_key(bearer: str) -> str:
+    """What state shows for a merchant: a short hash of its credential."""
+    return "m-" + hashlib.sha256(bearer.encode()).hexdigest()[:16]

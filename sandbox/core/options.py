@@ -78,6 +78,9 @@ REGISTRY: dict[str, Option] = {o.key: o for o in (
     Option("opp.decline_status", int, 400, "HTTP status of a declined or refused transaction", low=200, high=599),
     Option("opp.registration_requires_cvv", bool, True, "whether a standalone registration needs card.cvv "
            "for VISA, MASTER and AMEX"),
+    Option("opp.cross_channel_references", bool, False, "let an entity capture, refund or reverse a "
+           "transaction made on another entity of the same merchant (VR pay 'multichannel'); false: "
+           "700.400.700 initial and referencing channel-ids do not match"),
     # paymentService XML (docs/paymentservice.md)
     Option("wpg.token_id_format", str, "format-preserving", "paymentTokenID format for new tokens",
            choices=("format-preserving", "alphanumeric", "luhn-pass", "luhn-fail")),

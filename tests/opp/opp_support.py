@@ -17,18 +17,21 @@ PAYMENT = {"amount": "92.00", "currency": "EUR", "paymentType": "DB"}
 
 
 class Opp:
-    def __init__(self, http, entity: str = ENTITY) -> None:
+    """An OPP client for one entity; `bearer` names the merchant's access token."""
+
+    def __init__(self, http, entity: str = ENTITY, bearer: str | None = None) -> None:
         self.http = http
         self.entity = entity
+        self.headers = {"Authorization": f"Bearer {bearer}"} if bearer else BEARER
 
     def post(self, path: str, data: dict | None = None, **kw):
-        return self.http.post(path, data={"entityId": self.entity, **(data or {})}, headers=BEARER, **kw)
+        return self.http.post(path, data={"entityId": self.entity, **(data or {})}, headers=self.headers, **kw)
 
     def get(self, path: str, **params):
-        return self.http.get(path, params={"entityId": self.entity, **params}, headers=BEARER)
+        return self.http.get(path, params={"entityId": self.entity, **params}, headers=self.headers)
 
     def delete(self, path: str, **params):
-        return self.http.delete(path, params={"entityId": self.entity, **params}, headers=BEARER)
+        return self.http.delete(path, params={"entityId": self.entity, **params}, headers=self.headers)
 
     def register(self, **extra) -> dict:
         r = self.post("/v1/registrations", {**CARD, **extra})

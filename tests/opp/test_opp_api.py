@@ -279,12 +279,12 @@ def test_delete_then_any_use_is_already_deregistered(opp):
     assert opp.post(f"/v1/registrations/{token}/extendlife").json()["result"]["code"] == "100.350.316"
 
 
-def test_tenants_do_not_see_each_others_tokens(opp, http):
-    """DESIGN §3: the entity names the tenant."""
+def test_merchants_do_not_see_each_others_tokens(opp, http):
+    """DESIGN §3 and opp.md §13.3: an entity of another merchant (another Bearer) does not know the token."""
     from opp_support import Opp
 
     token = opp.register()["id"]
-    other = Opp(http, "anotherentity")
+    other = Opp(http, "anotherentity", bearer="another-merchant")
     assert other.get(f"/v1/registrations/{token}").json()["result"]["code"] == "100.150.200"
 
 

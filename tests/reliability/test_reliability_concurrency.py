@@ -141,7 +141,8 @@ def test_access_tokens_are_invisible_to_another_tenant(http):
 
 
 def test_opp_registrations_are_invisible_to_another_entity(http):
-    """DESIGN §3: entity A's registration id is unknown to entity B (read, pay, extend, delete)."""
+    """DESIGN §3: entity A's registration id is unknown to entity B of another merchant (another
+    Bearer token; opp.md §13.3: entities of one merchant share registrations) -- read, pay, extend, delete."""
     freeze(http)
     a, b = "8a8294174b7ecb28014b9699220015cc", "8a8294174b7ecb28014b96992200ffff"
     rid = http.post("/v1/registrations", data=urlencode(opp_registration(entity=a)), headers=opp_headers()).json()["id"]
@@ -154,7 +155,7 @@ def test_opp_registrations_are_invisible_to_another_entity(http):
         ("DELETE", f"/v1/registrations/{rid}?entityId={b}", None),
     ]
     for method, path, body in attempts:
-        r = http.request(method, path, data=body, headers=opp_headers())
+        r = http.request(method, path, data=body, headers=opp_headers("another-merchant-token"))
         assert r.status_code in (400, 404), (method, path, r.status_code, r.text[:200])
         assert rid not in json.dumps(r.json().get("card", {}))
     assert http.get(f"/_sandbox/state?tenant=opp:{a}").content == before

@@ -1,9 +1,13 @@
-"""Per-request OPP context: Bearer auth, decoded parameters, entity -> tenant (opp.md §2-§3).
+"""Per-request OPP context: credentials, decoded parameters, entity -> tenant (opp.md §2-§3).
 
-Order of checks: a missing Bearer token is 401 before anything else; then the parameters are
-decoded (body for POST plus the query string, which Peach's client also uses on POSTs); then
-`entityId` (or legacy `authentication.entityId`) is required; then the credentials must accept
-that token for that entity, else 401 `800.900.300` with `WWW-Authenticate`.
+Order of checks: the parameters are decoded (body for POST plus the query string, which Peach's
+client and the legacy PAY.ON wrapper also use); the credential is the Bearer token, else the
+deprecated `authentication.userId` + `authentication.password` pair, which OPP's migration rule
+turns into the token base64(userId|password); no credential is 401 `800.900.300` with
+`WWW-Authenticate`. In permissive mode a magic Bearer `OPP-AUTH-<code>` answers that
+authentication code (core/opp/auth.py). Then `entityId` (or legacy `authentication.entityId`,
+AN32) is required, and the credentials must accept that token for that entity, else 401
+`800.900.300`. The credential names the merchant (core/opp/merchant.py).
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from ...core import Core
+from ...core.credentials import legacy_bearer
+from ...core.opp import auth
+from ...core.opp.merchant import join
 from ...core.opp.scope import Scope
 from ...core.tenants import TenantId
 from ...web.body import read_body, set_context
@@ -39,13 +46,28 @@ async def params_of(request: web.Request, with_body: bool) -> Params:
     return Params(merge(query, body, errors), errors)
 
 
+def credential(request: web.Request, params: Params) -> str:
+    """The Bearer token, or the one the legacy userId/password pair stands for (opp.md §3)."""
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    user, password = params.get("authentication.userId"), params.get("authentication.password")
+    if user is None and password is None:
+        return ""
+    if user is None or password is None:
+        raise auth_failure("100.300.600" if user is None else "100.300.601", 403)
+    return legacy_bearer(user, password)
+
+
 async def open_request(request: web.Request, operation: str, with_body: bool) -> Ctx:
     core: Core = request.app["core"]
-    auth = request.headers.get("Authorization", "")
-    bearer = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+    params = await params_of(request, with_body)
+    bearer = credential(request, params)
     if not bearer:
         raise auth_failure()
-    params = await params_of(request, with_body)
+    magic = None if core.credentials.strict else auth.magic_failure(bearer)
+    if magic is not None:
+        raise auth_failure(*magic)
     ent = entity(params)
     raise_errors(params)
     if not core.credentials.opp(bearer, ent):
@@ -54,7 +76,10 @@ async def open_request(request: web.Request, operation: str, with_body: bool) ->
     if tid is None:
         raise auth_failure()
     set_context(request, tenant=tid, operation=operation)
-    return Ctx(core, tid, ent, core.store.now(tid), params)
+    merchant, entities = core.credentials.opp_merchant(bearer)
+    ctx = Ctx(core, tid, ent, core.store.now(tid), merchant, entities, params)
+    join(ctx)
+    return ctx
 
 
 def base_url(request: web.Request) -> str:

@@ -71,15 +71,23 @@ def _printable(raw: bytes) -> str:
 
 AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{2})?$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
-ENTITY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+ENTITY = re.compile(r"^[A-Za-z0-9]{1,32}$")  # AN32 (opp.md §3; 32 lowercase hex in practice)
 CUSTOM_KEY = re.compile(r"^customParameters\[([A-Za-z0-9._]{3,64})\]$")
 GROUP_KEY = re.compile(r"^(customer|billing|shipping)\.([A-Za-z0-9]{1,64})$")
 REGISTRATION_KEY = re.compile(r"^registrations\[([0-9]{1,2})\]\.id$")
 RESULT_CODE = re.compile(r"^[0-9]{3}\.[0-9]{3}\.[0-9]{3}$")
 URL = re.compile(r"^https?://[^\s]{1,2040}$")
 
-BRANDS = ("VISA", "MASTER", "AMEX", "DINERS", "DISCOVER", "JCB", "MAESTRO", "VISAELECTRON", "VPAY",
-          "UNIONPAY", "CHINAUNIONPAY", "MADA", "DANKORT", "CARTEBLEUE", "CARTEBANCAIRE", "ELO")
+CARD_BRANDS = ("VISA", "MASTER", "AMEX", "DINERS", "DISCOVER", "JCB", "MAESTRO", "VISAELECTRON", "VPAY",
+               "UNIONPAY", "CHINAUNIONPAY", "MADA", "DANKORT", "CARTEBLEUE", "CARTEBANCAIRE", "ELO")
+ACCOUNT_BRANDS = {"DIRECTDEBIT_SEPA": "bankAccount", "PAYPAL": "virtualAccount"}  # opp.md §13.1
+BRANDS = CARD_BRANDS + tuple(ACCOUNT_BRANDS)
+IBAN = re.compile(r"^[a-zA-Z]{2}[0-9]{2}[a-zA-Z0-9]{11,27}$")
+BIC = re.compile(r"^([a-zA-Z0-9]{8}|[a-zA-Z0-9]{11})$")
+COUNTRY = re.compile(r"^[a-zA-Z]{2}$")
+DATE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+MANDATE_ID = re.compile(r"^[ -~]{1,35}$")
+ACCOUNT_ID = re.compile(r"^[ -~]{1,100}$")
 PAYMENT_TYPES = ("PA", "DB", "CD", "PA.CP")
 TOKEN_PAYMENT_TYPES = ("PA", "DB", "PA.CP")
 SI_MODES = ("INITIAL", "REPEATED")
@@ -169,6 +177,47 @@ def card(p: Params, required: bool) -> dict | None:
     if holder is not None and len(holder) > 128:
         p.bad("card.holder", "size must be between 0 and 128")
     return {k: fields.get(k) for k in ("number", "holder", "expiryMonth", "expiryYear", "cvv")}
+
+
+def bank_account(p: Params) -> dict:
+    """`bankAccount.*` of a SEPA direct debit (opp.md §13.1); IBAN check digits are the core's."""
+    if not any(k.startswith("bankAccount.") for k in p.values):
+        p.errors.append({"name": "paymentBrand", "value": p.get("paymentBrand"),
+                         "message": "bank account properties must be set"})
+        return {}
+    account = {"holder": p.get("bankAccount.holder"), "bankName": p.get("bankAccount.bankName"),
+               "number": p.get("bankAccount.number"), "iban": p.matching("bankAccount.iban", IBAN),
+               "bankCode": p.get("bankAccount.bankCode"), "bic": p.matching("bankAccount.bic", BIC),
+               "country": p.matching("bankAccount.country", COUNTRY)}
+    for name in ("holder", "bankName", "number", "bankCode"):
+        value = account[name]
+        if value is not None and len(value) > 128:
+            p.bad(f"bankAccount.{name}", "size must be between 0 and 128")
+    mandate = {"id": p.matching("bankAccount.mandate.id", MANDATE_ID),
+               "dateOfSignature": p.matching("bankAccount.mandate.dateOfSignature", DATE)}
+    account = {k: (v.upper() if k in ("iban", "bic", "country") else v) for k, v in account.items() if v is not None}
+    if any(mandate.values()):
+        account["mandate"] = {k: v for k, v in mandate.items() if v is not None}
+    return account
+
+
+def virtual_account(p: Params) -> dict:
+    """`virtualAccount.accountId` of a PayPal payment (opp.md §13.1); the legacy password is never kept."""
+    return {"accountId": p.matching("virtualAccount.accountId", ACCOUNT_ID, required=True)}
+
+
+def instrument(p: Params, req: TxRequest, required: bool) -> None:
+    """The card, bank account or virtual account the brand calls for."""
+    kind = ACCOUNT_BRANDS.get(req.brand or "")
+    if kind == "bankAccount":
+        req.account = {"bankAccount": bank_account(p)}
+    elif kind == "virtualAccount":
+        req.account = {"virtualAccount": virtual_account(p)}
+    else:
+        req.card = card(p, required=required)
+    due = p.matching("transactionDueDate", DATE)
+    if due is not None:
+        req.echo["transactionDueDate"] = due
 
 
 def brand(p: Params) -> str | None:
@@ -280,10 +329,11 @@ def _common(p: Params, req: TxRequest) -> None:
 
 def registration_request(mode: str, p: Params) -> TxRequest:
     """E1: card data, no paymentType (seed: "excluding paymentType"); amount/currency ignored."""
-    req = TxRequest(brand=brand(p), card=card(p, required=True))
+    req = TxRequest(brand=brand(p))
     if p.get("paymentType") is not None:
         p.bad("paymentType", "must be empty for a standalone registration (use /v1/payments with createRegistration=true)")
     _common(p, req)
+    instrument(p, req, required=True)
     raise_errors(p)
     req.test_mode = test_mode_of(mode, p)
     return req
@@ -298,10 +348,11 @@ def payment_request(mode: str, p: Params, token_payment: bool) -> TxRequest:
     req.brand = brand(p)
     if token_payment:
         req.card = {"cvv": p.get("card.cvv")}  # one-click CIT may send the CVV; nothing else is used
+        _common(p, req)
     else:
-        req.card = card(p, required=True)
         req.create_registration = flag(p, "createRegistration")
-    _common(p, req)
+        _common(p, req)
+        instrument(p, req, required=True)
     raise_errors(p)
     req.test_mode = test_mode_of(mode, p)
     return req

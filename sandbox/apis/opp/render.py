@@ -12,6 +12,7 @@ import time
 
 from aiohttp import web
 
+from ...core.opp.registrations import is_card
 from ...core.opp.results import describe, success_code
 from ...core.opp.transactions import result_code, token_card_facts
 from ...core.payments import Payment
@@ -63,7 +64,7 @@ def payment_fields(payment: Payment) -> dict:
     if m.get("descriptor"):
         body["descriptor"] = m["descriptor"]
     body.update(m.get("echo") or {})
-    for key in ("customParameters", "standingInstruction", "card"):
+    for key in ("customParameters", "standingInstruction", "card", "bankAccount", "virtualAccount"):
         if m.get(key):
             body[key] = m[key]
     if m.get("risk"):
@@ -87,8 +88,10 @@ def payment(mode: str, p: Payment, ndc: str) -> dict:
 # -- registrations -------------------------------------------------------------------------------
 def registration_fields(core, token: Token) -> dict:
     """E1/E4: the stored registration."""
-    body = {"id": token.id, "paymentBrand": token.meta.get("paymentBrand"), "card": token_card_facts(core, token)}
-    for key in ("customer", "billing", "customParameters"):
+    body = {"id": token.id, "paymentBrand": token.meta.get("paymentBrand")}
+    if is_card(token):
+        body["card"] = token_card_facts(core, token)
+    for key in ("bankAccount", "virtualAccount", "customer", "billing", "customParameters"):
         if token.meta.get(key):
             body[key] = token.meta[key]
     return body

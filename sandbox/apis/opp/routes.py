@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from ...core.opp import backoffice, checkouts, registrations, transactions
+from ...core.opp import backoffice, checkouts, merchant, transactions
 from ...core.opp.results import CHECKOUT_CREATED, DESCRIPTIONS, INTEGRATOR_TEST_OK, PENDING_OK, success_code
 from ...web.body import set_context
 from . import parse, render
@@ -56,17 +56,15 @@ async def create_registration(request: web.Request, ctx: Ctx) -> web.Response:
 @routes.get("/v1/registrations/{id}")
 @opp_handler("registration.get", with_body=False)
 async def get_registration(request: web.Request, ctx: Ctx) -> web.Response:
-    token = registrations.find(_book(ctx), request.match_info["id"], ctx.now)
+    token, _owner = merchant.find_registration(ctx, request.match_info["id"])
     return ok(render.registration(ctx.core, token, ctx.ndc(), ctx.now))
 
 
 @routes.delete("/v1/registrations/{id}")
 @opp_handler("registration.delete", with_body=False)
 async def delete_registration(request: web.Request, ctx: Ctx) -> web.Response:
-    token = registrations.find(_book(ctx), request.match_info["id"], ctx.now, "deregister")
+    token = merchant.deregister(ctx, request.match_info["id"])
     code = success_code(ctx.mode, ctx.params.get("testMode") or token.meta.get("testMode"))
-    ctx.writable()  # marks the tenant changed before the token is
-    registrations.deregister(token, ctx.now)
     return ok(render.reference_to(code, ctx.ndc(), ctx.now, ctx.new_id(), token.id))
 
 
@@ -74,23 +72,16 @@ async def delete_registration(request: web.Request, ctx: Ctx) -> web.Response:
 @opp_handler("registration.payment")
 async def pay_with_registration(request: web.Request, ctx: Ctx) -> web.Response:
     req = parse.payment_request(ctx.mode, ctx.params, token_payment=True)
-    token = registrations.find(_book(ctx), request.match_info["id"], ctx.now)
-    return transaction_reply(ctx, transactions.pay(ctx, req, token, base_url(request)))
+    token, owner = merchant.find_registration(ctx, request.match_info["id"])
+    return transaction_reply(ctx, transactions.pay(ctx, req, token, base_url(request), owner))
 
 
 @routes.post("/v1/registrations/{id}/extendlife")
 @opp_handler("registration.extendlife")
 async def extend_registration(request: web.Request, ctx: Ctx) -> web.Response:
-    token = registrations.find(_book(ctx), request.match_info["id"], ctx.now, "extend")
+    token = merchant.extend(ctx, request.match_info["id"])
     code = success_code(ctx.mode, token.meta.get("testMode"))
-    ctx.writable()
-    registrations.extend(token, ctx.now)
     return ok(render.reference_to(code, ctx.ndc(), ctx.now, ctx.new_id(), token.id))
-
-
-def _book(ctx: Ctx):
-    tenant = ctx.tenant
-    return tenant.tokens if tenant is not None else None
 
 
 # -- payments (E2, E11-E13) ---------------------------------------------------------------------
@@ -178,7 +169,8 @@ def _open_widget_call(request: web.Request, operation: str) -> Ctx:
     if tid is None:
         raise checkouts.CheckoutGone(checkout_id)
     set_context(request, tenant=tid, operation=operation)
-    return Ctx(core, tid, tid.name, core.store.now(tid))
+    merchant_key = core.store.peek(tid).state.checkouts[checkout_id].get("merchant")
+    return Ctx(core, tid, tid.name, core.store.now(tid), merchant_key)
 
 
 @routes.get("/v1/checkouts/{id}/widget")
@@ -187,7 +179,7 @@ async def widget_data(request: web.Request, ctx: None) -> web.Response:
     scope = _open_widget_call(request, "checkout.widget")
     tenant = scope.tenant
     checkout = checkouts.find(tenant.state, request.match_info["id"], scope.now)
-    view = checkouts.widget_view(tenant.tokens, checkout, scope.now)
+    view = checkouts.widget_view(scope, checkout)
     return ok(render.envelope(PENDING_OK, None, checkout["id"], scope.now, **view), CORS)
 
 
@@ -228,9 +220,11 @@ def _return_url(checkout: dict, kind: str) -> str:
 
 # -- the stand-in 3-D Secure challenge (shopper's browser, no credentials) ----------------------
 @routes.get("/v1/threeDSecure/{id}")
+@routes.get("/v1/approval/{id}")
 @opp_handler("threeDSecure.challenge", authenticated=False)
 async def challenge(request: web.Request, ctx: None) -> web.StreamResponse:
-    """Completes a pending challenge: passed by default, `?result=reject` fails it (100.390.114).
+    """Completes a pending challenge: passed by default, `?result=reject` fails it (100.390.114;
+    a PayPal approval `/v1/approval/{id}` refused is 100.396.101 Cancelled by user).
 
     Then back to `shopperResultUrl` with `id` and `resourcePath`, like the vendor's return.
     """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .. import payments
 from ..errors import InvalidTransition
 from ..payments import Payment
-from . import registrations
+from . import merchant, registrations
 from .errors import Invalid, OppError
 from .results import success_code
 from .scope import Scope
@@ -19,6 +19,7 @@ from .scope import Scope
 REFERENCE_TYPES = ("CP", "RF", "RV")
 _MISSING = {"CP": "700.400.510", "RF": "700.400.520", "RV": "700.400.530"}
 NOT_FOUND = "700.400.580"
+CHANNEL_MISMATCH = "700.400.700"  # initial and referencing channel-ids do not match
 
 
 def find_transaction(scope: Scope, tx_id: str) -> Payment:
@@ -34,6 +35,12 @@ def reference(scope: Scope, tx_id: str, kind: str, minor: int | None, currency: 
     """A CP/RF/RV on `tx_id`; returns the new transaction (stored)."""
     tenant = scope.tenant
     base = tenant.payments.get(tx_id) if tenant is not None else None
+    if base is None:
+        # Made on another channel of this merchant (core/opp/merchant.py): refused by default.
+        other, base = merchant.find_payment_elsewhere(scope, tx_id)
+        if base is not None and not scope.option("opp.cross_channel_references"):
+            raise OppError(CHANNEL_MISMATCH)
+        tenant = other
     if base is not None and base.meta.get("paymentType") in REFERENCE_TYPES:
         # A refund or reversal may name the capture; it acts on the payment the capture settled.
         parent = tenant.payments.get(base.meta.get("referencedId") or "")
@@ -48,6 +55,7 @@ def reference(scope: Scope, tx_id: str, kind: str, minor: int | None, currency: 
         done = _apply(kind, base, minor, scope.now, new_id)
     except InvalidTransition:
         raise OppError(_refusal(kind, base)) from None
+    scope.core.store.write(tenant.id)  # the referenced payment changed
     status = {"CP": payments.CAPTURED, "RF": payments.REFUNDED, "RV": payments.CANCELLED}[kind]
     meta = {"paymentType": kind, "referencedId": tx_id,
             "code": success_code(scope.mode, base.meta.get("testMode")), **({"echo": echo} if echo else {})}
@@ -112,17 +120,28 @@ def complete_challenge(core, tenant_id, tx_id: str, passed: bool) -> tuple[Payme
     now = store.now(tenant_id)
     meta.pop("redirect", None)
     meta.pop("description", None)
+    approval = pending.get("kind") == "approval"  # PayPal: the shopper approved at the provider
     if passed:
         meta["code"] = success_code(core.mode, meta.get("testMode"))
         settle(payment, meta["paymentType"])
-        meta["threeDSecure"] = {"eci": "05", "version": "2.2.0", "authenticationStatus": "Y"}
-        if pending.get("createRegistration") and pending.get("card"):
+        if not approval:
+            meta["threeDSecure"] = {"eci": "05", "version": "2.2.0", "authenticationStatus": "Y"}
+        if pending.get("createRegistration") and (pending.get("card") or pending.get("account")):
             reg_id = store.ids.opp_id()
-            token = registrations.new_registration(reg_id, pending["card"], now, pending["tokenMeta"])
+            token = (registrations.new_registration(reg_id, pending["card"], now, pending["tokenMeta"])
+                     if pending.get("card") else
+                     registrations.new_account_registration(reg_id, pending["account"], now, pending["tokenMeta"]))
             registrations.add(tenant.tokens, token)
             meta["registrationId"] = reg_id
-        elif payment.token_id and tenant.tokens.get(payment.token_id):
-            registrations.record_use(tenant.tokens.get(payment.token_id), now)
+        elif payment.token_id:
+            owner = store.peek(pending.get("tokenOwner") or tenant_id)
+            token = owner.tokens.get(payment.token_id) if owner is not None else None
+            if token is not None:
+                store.write(owner.id)
+                registrations.record_use(token, now)
+    elif approval:
+        meta["code"] = "100.396.101"  # Cancelled by user
+        payment.status = payments.REFUSED
     else:
         meta["code"] = "100.390.114"
         payment.status = payments.REFUSED

@@ -16,8 +16,7 @@ import re
 
 from ..errors import DomainError
 from ..payments import Payment
-from ..tokens import TokenBook
-from . import registrations
+from . import merchant
 from .errors import Invalid
 from .registrations import VALID, state_of
 from .scope import Scope
@@ -50,7 +49,8 @@ def create(state: OppState, checkout_id: str, fields: dict, now: float) -> dict:
 def open_checkout(scope: Scope, fields: dict) -> dict:
     """E7: a new payment session for the entity (fields validated by the adapter)."""
     checkout_id = scope.core.store.ids.opp_checkout_id()
-    return create(scope.writable().state, checkout_id, {**fields, "entityId": scope.entity}, scope.now)
+    fields = {**fields, "entityId": scope.entity, "merchant": scope.merchant}
+    return create(scope.writable().state, checkout_id, fields, scope.now)
 
 
 def find(state: OppState | None, checkout_id: str, now: float) -> dict:
@@ -113,17 +113,17 @@ def submit(scope: Scope, checkout_id: str, chosen: str | None, brand: str | None
         if chosen.lower() not in checkout["registrations"]:
             raise Invalid([{"name": "registrationId", "value": chosen,
                             "message": "must be one of the checkout's registrations[n].id"}])
-        token = registrations.find(tenant.tokens, chosen, scope.now)
+        token, owner = merchant.find_registration(scope, chosen)
         req.card = {"cvv": (card or {}).get("cvv")}
         req.create_registration = False
     else:
-        req.brand, req.card = brand, card
+        req.brand, req.card, owner = brand, card, None
     if req.payment_type is None:
         made, outcome = register(scope, req)
         result = {"registrationId": made.id, "code": outcome.code}
         complete(scope.writable().state.checkouts[checkout_id], result, scope.now)
         return "registration", result
-    payment = pay(scope, req, token, base_url)
+    payment = pay(scope, req, token, base_url, owner)
     if "pending" not in payment.meta:  # a 3-D Secure challenge completes the checkout later
         record_attempt(scope.writable().state.checkouts[checkout_id], payment, scope.now)
     return "payment", {"paymentId": payment.id}
@@ -139,13 +139,15 @@ def finish_after_challenge(store, tenant, checkout_id: str, payment: Payment) ->
     return checkout.get("shopperResultUrl")
 
 
-def stored_cards(book: TokenBook | None, checkout: dict, now: float) -> list[dict]:
+def stored_cards(scope: Scope, checkout: dict) -> list[dict]:
     """The checkout's `registrations[n].id` that are still usable, as the widget lists them
-    (seed "One-click payment": brand, last four digits, expiry). Gone ones are left out."""
+    (seed "One-click payment": brand, last four digits, expiry). Gone ones are left out; any
+    entity of the merchant may hold them (merchant.py)."""
     cards = []
+    now = scope.now
     for rid in checkout.get("registrations") or []:
-        token = book.get(rid) if book is not None else None
-        if token is None or state_of(token, now) != VALID:
+        token = merchant.peek_registration(scope, rid)
+        if token is None or not token.pan or state_of(token, now) != VALID:
             continue
         cards.append({
             "id": token.id,
@@ -159,7 +161,7 @@ def stored_cards(book: TokenBook | None, checkout: dict, now: float) -> list[dic
     return cards
 
 
-def widget_view(book: TokenBook | None, checkout: dict, now: float) -> dict:
+def widget_view(scope: Scope, checkout: dict) -> dict:
     """What the payment widget needs to draw the form; never a full card number."""
     return {
         "id": checkout["id"],
@@ -171,5 +173,5 @@ def widget_view(book: TokenBook | None, checkout: dict, now: float) -> dict:
         "createRegistration": checkout.get("createRegistration", False),
         "shopperResultUrl": checkout.get("shopperResultUrl"),
         "expiresAt": checkout["expiresAt"],
-        "registrations": stored_cards(book, checkout, now),
+        "registrations": stored_cards(scope, checkout),
     }

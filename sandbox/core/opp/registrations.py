@@ -98,6 +98,22 @@ def new_registration(token_id: str, card: dict, now: float, meta: dict) -> Token
     return token
 
 
+def new_account_registration(token_id: str, account: dict, now: float, meta: dict) -> Token:
+    """A non-card registration (opp.md §13.1): `account` is {"bankAccount": {...}} (SEPA, with the
+    mandate) or {"virtualAccount": {...}} (PayPal). No card expiry, so retention runs 14 months
+    from the last transaction (seed "Token extension": card and non-card data)."""
+    holder = (account.get("bankAccount") or {}).get("holder")
+    token = Token(id=token_id, owner=None, pan="", expiry_month=None, expiry_year=None, holder=holder,
+                  address=meta.get("billing"), created_at=now, expires_at=None, last_used_at=now,
+                  meta={**meta, **account})
+    token.expires_at = lapse_at(token)
+    return token
+
+
+def is_card(token: Token) -> bool:
+    return bool(token.pan)
+
+
 def registration_meta(brand: str | None, test_mode: str | None, customer: dict | None, billing: dict | None,
                       custom: dict | None, initial: str | None = None) -> dict:
     """The facts a registration keeps beside the card: one builder for the API and fixtures."""

@@ -21,6 +21,8 @@ class Scope:
     tid: TenantId
     entity: str
     now: float
+    merchant: str | None = None  # merchant key of the credential (core/opp/merchant.py)
+    entities: frozenset[str] | None = None  # the entities a listed credential names
 
     @property
     def tenant(self) -> Tenant | None:
@@ -28,8 +30,12 @@ class Scope:
         return self.core.store.peek(self.tid)
 
     def writable(self) -> Tenant:
-        """The tenant for a write: call only once the request is known to succeed."""
-        return self.core.store.write(self.tid)
+        """The tenant for a write: call only once the request is known to succeed. The entity
+        records its merchant with every write (core/opp/merchant.py)."""
+        tenant = self.core.store.write(self.tid)
+        if self.merchant is not None:
+            tenant.state.merchant = self.merchant
+        return tenant
 
     def new_id(self) -> str:
         return self.core.store.ids.opp_id()

@@ -19,12 +19,16 @@ from dataclasses import dataclass, field
 from .. import payments
 from ..clock import end_of_month
 from ..payments import Payment
+from ..tenants import TenantId
 from ..tokens import Token
-from . import registrations
+from . import merchant, registrations
+from .accounts import account_error
 from .errors import Declined, Invalid, OppError
 from .outcomes import Outcome, card_error, decide, opp_brand
-from .results import SUCCESS, classify, describe, success_code
+from .results import PENDING_OK, SUCCESS, classify, describe, success_code
 from .scope import Scope
+
+APPROVAL_BRANDS = ("PAYPAL",)  # virtual accounts the shopper approves at the provider
 
 
 @dataclass(slots=True)
@@ -37,6 +41,7 @@ class TxRequest:
     currency: str | None = None
     brand: str | None = None
     card: dict | None = None
+    account: dict | None = None  # {"bankAccount": {...}} (SEPA) or {"virtualAccount": {...}} (PayPal)
     create_registration: bool = False
     si: dict | None = None
     cit: bool = True
@@ -91,7 +96,9 @@ def _need_brand(brand: str | None) -> None:
 
 # -- E1 standalone registration ----------------------------------------------------------------
 def register(scope: Scope, req: TxRequest) -> tuple[Token, Outcome]:
-    """A standalone card registration; Declined (nothing stored) unless the outcome succeeds."""
+    """A standalone registration; Declined (nothing stored) unless the outcome succeeds."""
+    if req.account is not None:
+        return _register_account(scope, req)
     card = req.card
     brand = req.brand or opp_brand(card.get("number") or "")
     _card_check(scope, req, brand, scope.option("opp.registration_requires_cvv"))
@@ -110,52 +117,60 @@ def register(scope: Scope, req: TxRequest) -> tuple[Token, Outcome]:
     return token, outcome
 
 
+def _register_account(scope: Scope, req: TxRequest) -> tuple[Token, Outcome]:
+    """SEPA or PayPal registration (opp.md §13.1): account checks, then the outcome."""
+    token_id = scope.new_id()
+    facts = {"id": token_id, "paymentBrand": req.brand, **req.account, **req.extras()}
+    code = account_error(req.account)
+    if code:
+        raise OppError(code, facts)
+    outcome = decide(mode=scope.mode, test_mode=req.test_mode, custom=req.custom, magic=None,
+                     stage="registration", cit=True)
+    if not SUCCESS.match(outcome.code):
+        raise Declined(outcome.code, facts, outcome.description)
+    token = registrations.new_account_registration(token_id, req.account, scope.now,
+                                                   _token_meta(req, req.brand, None))
+    registrations.add(scope.writable().tokens, token)
+    return token, outcome
+
+
 def _token_meta(req: TxRequest, brand: str, initial: str | None) -> dict:
     return registrations.registration_meta(brand, req.test_mode, req.echo.get("customer"), req.echo.get("billing"),
                                            req.custom, initial)
 
 
 # -- E2 / E3 payments ---------------------------------------------------------------------------
-def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str) -> Payment:
+def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str,
+        token_owner: TenantId | None = None) -> Payment:
     """A PA/DB payment with a new card (optionally tokenised) or with a stored registration.
 
     Returns the stored payment; a declined one is stored too (status REFUSED, its code in the
     facts), as the platform's reporting finds every transaction that reached it (opp.md §13.2)."""
     core = scope.core
-    if token is not None:
-        brand = token.meta.get("paymentBrand") or opp_brand(token.pan)
-        cvv = req.card.get("cvv") if req.card else None
-        if cvv is not None and (not cvv.isdigit() or len(cvv) != (4 if brand == "AMEX" else 3)):
-            raise OppError("100.100.601", {"id": scope.new_id()})
-        if token.expiry_year and end_of_month(token.expiry_year, token.expiry_month) < scope.now:
-            raise OppError("100.100.303", {"id": scope.new_id(), "card": token_card_facts(core, token)})
-        pan, card = token.pan, token_card_facts(core, token)
-    else:
-        brand = req.brand or opp_brand(req.card.get("number") or "")
-        _card_check(scope, req, brand, True)
-        _need_brand(brand)
-        c = req.card
-        pan, card = c["number"], card_facts(core, c["number"], c.get("holder"), c["expiryMonth"], c["expiryYear"])
+    brand, instrument, pan = _instrument(scope, req, token)
     tx_id = scope.new_id()
     if req.minor == 0 and req.payment_type != "PA":
         # Zero-amount account verification is a PA (opp.md E2); a zero debit is refused.
         raise OppError("100.550.300", {"id": tx_id, "paymentType": req.payment_type, "paymentBrand": brand,
-                                       "amount": req.amount, "currency": req.currency, "card": card})
+                                       "amount": req.amount, "currency": req.currency, **instrument})
     echo = dict(req.echo)
     meta: dict = {"paymentType": req.payment_type, "paymentBrand": brand, "testMode": req.test_mode,
                   "descriptor": echo.pop("descriptor", None) or _descriptor(scope), "echo": echo,
-                  "customParameters": dict(req.custom), "card": card, "risk": "100"}
+                  "customParameters": dict(req.custom), **instrument, "risk": "100" if pan else None}
     si = dict(req.si) if req.si is not None else None
     if si is not None and not req.cit and "initialTransactionId" not in si:
         initial = token.meta.get("initialTransactionId") if token is not None else None
         if initial:  # chain the MIT to the CIT that set up the agreement
             si["initialTransactionId"] = initial
     meta["standingInstruction"] = si
-    if req.cit:
+    if req.cit and pan:
         meta["citId"] = tx_id
-    magic = core.catalogue.magic_for("opp", "cards", pan)
+    magic = core.catalogue.magic_for("opp", "cards", pan) if pan else None
     outcome = decide(mode=scope.mode, test_mode=req.test_mode, custom=req.custom, magic=magic,
-                     stage="payment", cit=req.cit)
+                     stage="payment", cit=req.cit and bool(pan))
+    if brand in APPROVAL_BRANDS and token is None and outcome.status == "success":
+        # The shopper approves at PayPal first: pending with a redirect (opp.md §13.1).
+        outcome = Outcome(PENDING_OK, describe(PENDING_OK), "pending", three_ds={"flow": "approval"})
     meta["code"] = outcome.code
     if outcome.description != describe(outcome.code):
         meta["description"] = outcome.description
@@ -169,29 +184,28 @@ def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str) -> Pay
     if outcome.status == "pending":
         meta["pending"] = {
             "createRegistration": req.create_registration and token is None,
-            "card": None if token is not None else {k: req.card.get(k) for k in ("number", "holder", "expiryMonth", "expiryYear")},
+            "card": None if token is not None or not pan else {k: req.card.get(k) for k in ("number", "holder", "expiryMonth", "expiryYear")},
+            "account": req.account if token is None else None, "kind": (outcome.three_ds or {}).get("flow"),
             "brand": brand, "checkoutId": req.checkout_id, "shopperResultUrl": req.shopper_result_url,
             "tokenMeta": _token_meta(req, brand, tx_id if req.cit else None),
+            "tokenOwner": token_owner,
         }
     elif outcome.status != "rejected":
         settle(payment, req.payment_type)
         if token is not None:
-            _touch_token(scope, token)
+            merchant.record_use(scope, token, token_owner)
             if req.cit and req.si and not token.meta.get("initialTransactionId"):
                 token.meta["initialTransactionId"] = tx_id
         elif req.create_registration and SUCCESS.match(outcome.code):
             # Only a payment the documented regex calls successful tokenises ("review" codes do not).
             reg_id = scope.new_id()
-            new = registrations.new_registration(reg_id, req.card, scope.now,
-                                                 _token_meta(req, brand, tx_id if req.cit else None))
+            meta_new = _token_meta(req, brand, tx_id if req.cit and pan else None)
+            new = (registrations.new_registration(reg_id, req.card, scope.now, meta_new) if pan else
+                   registrations.new_account_registration(reg_id, req.account, scope.now, meta_new))
             registrations.add(tenant.tokens, new)
             meta["registrationId"] = reg_id
     tenant.payments[tx_id] = _compact(payment)
     return payment
-
-
-def _touch_token(scope: Scope, token: Token) -> None:
-    registrations.record_use(token, scope.now)
 
 
 def _compact(payment: Payment) -> Payment:
@@ -206,6 +220,32 @@ def declined(payment: Payment) -> bool:
     if code is None:
         return payment.status in (payments.REFUSED, payments.ERROR)
     return classify(code) == "rejected"
+
+
+def _instrument(scope: Scope, req: TxRequest, token: Token | None) -> tuple[str, dict, str | None]:
+    """(brand, the facts the reply shows of the card or account, the PAN for magic cards)."""
+    core = scope.core
+    if token is not None and not registrations.is_card(token):
+        account = {k: token.meta[k] for k in ("bankAccount", "virtualAccount") if k in token.meta}
+        return token.meta.get("paymentBrand"), account, None
+    if token is not None:
+        brand = token.meta.get("paymentBrand") or opp_brand(token.pan)
+        cvv = req.card.get("cvv") if req.card else None
+        if cvv is not None and (not cvv.isdigit() or len(cvv) != (4 if brand == "AMEX" else 3)):
+            raise OppError("100.100.601", {"id": scope.new_id()})
+        if token.expiry_year and end_of_month(token.expiry_year, token.expiry_month) < scope.now:
+            raise OppError("100.100.303", {"id": scope.new_id(), "card": token_card_facts(core, token)})
+        return brand, {"card": token_card_facts(core, token)}, token.pan
+    if req.account is not None:
+        code = account_error(req.account)
+        if code:
+            raise OppError(code, {"id": scope.new_id(), "paymentBrand": req.brand, **req.account})
+        return req.brand, dict(req.account), None
+    brand = req.brand or opp_brand(req.card.get("number") or "")
+    _card_check(scope, req, brand, True)
+    _need_brand(brand)
+    c = req.card
+    return brand, {"card": card_facts(core, c["number"], c.get("holder"), c["expiryMonth"], c["expiryYear"])}, c["number"]
 
 
 def result_code(mode: str, payment: Payment) -> str:
@@ -230,7 +270,10 @@ def settle(payment: Payment, payment_type: str) -> None:
 def _three_ds(meta: dict, outcome: Outcome, tx_id: str, base_url: str) -> None:
     if outcome.three_ds is None:
         return
-    if outcome.status == "pending":
+    if outcome.three_ds["flow"] == "approval":
+        # PayPal: our own stand-in approval page completes it (routes.py).
+        meta["redirect"] = {"url": f"{base_url}/v1/approval/{tx_id}", "method": "GET", "parameters": []}
+    elif outcome.status == "pending":
         # The shopper must pass a challenge: our own stand-in ACS page completes it (routes.py).
         meta["redirect"] = {"url": f"{base_url}/v1/threeDSecure/{tx_id}", "method": "GET", "parameters": []}
         meta["threeDSecure"] = {"challengeIndicator": "04"}
