@@ -76,6 +76,8 @@ REGISTRY: dict[str, Option] = {o.key: o for o in (
            choices=("format-preserving", "alphanumeric", "luhn-pass", "luhn-fail")),
     Option("wpg.reject_cvc_on_create", bool, False, "refuse paymentTokenCreate carrying a cvc (the vendor's "
            "documented error) instead of ignoring it, as the secure-test service does"),
+    Option("wpg.threeds1", bool, True, "answer the 3DS1 trigger (holder name 3D, dynamic3DS do3DS) with "
+           "request3DSecure; false: authorise at once, as secure-test has done since 2023 (wpg.md §11.1)"),
     Option("wpg.strict_event_reference", bool, False, "refuse a tokenEventReference outside the documented "
            "1-64 letters, digits and underscores with code 2 (default: keep it as sent)"),
 )}

@@ -16,9 +16,23 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 _dtd: list = []
 
 
+# The saved v1.4.2 DTD declares request3DSecure (mpiRequest, mpiURL?), while every captured reply
+# and client reads (paRequest, issuerURL): replies are checked against the union the 2021-2024
+# copies declare (wpg.md §11.3), the only change made to the vendor's grammar for reply checks.
+REQUEST_3DS = ("<!ELEMENT request3DSecure (mpiRequest, mpiURL?)>",
+               "<!ELEMENT request3DSecure ((paRequest, issuerURL) | (mpiRequest, mpiURL?))>")
+
+
 def vendor_dtd():
     if not _dtd:
-        _dtd.append(etree.DTD(str(VENDOR_DTD)) if VENDOR_DTD.exists() else None)
+        if VENDOR_DTD.exists():
+            from io import StringIO
+
+            text = VENDOR_DTD.read_text()
+            assert REQUEST_3DS[0] in text, "the vendor DTD no longer declares request3DSecure as expected"
+            _dtd.append(etree.DTD(StringIO(text.replace(*REQUEST_3DS))))
+        else:
+            _dtd.append(None)
     return _dtd[0]
 
 

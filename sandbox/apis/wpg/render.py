@@ -107,6 +107,7 @@ def payment(p: Payment, last_event: str) -> str:
         balance = f'<balance accountType="{BALANCE[last_event]}">{amount(left, p.currency, exp)}</balance>'
     scheme = (f"<schemeResponse><transactionIdentifier>{escape(m['schemeId'])}</transactionIdentifier>"
               "</schemeResponse>" if m.get("schemeId") else "")
+    tds = f'<ThreeDSecureResult description="{m["threeDSResult"]}"/>' if m.get("threeDSResult") else ""
     return (
         f"<payment><paymentMethod>{m['paymentMethod']}</paymentMethod>"
         f'<paymentMethodDetail><card number="{masked}" type="{card_type}">'
@@ -114,7 +115,7 @@ def payment(p: Payment, last_event: str) -> str:
         f"{amount(p.amount, p.currency, exp)}<lastEvent>{last_event}</lastEvent>{auth}{iso}"
         f'<CVCResultCode description="{m.get("cvcResult", "NOT SENT TO ACQUIRER")}"/>'
         f'<AVSResultCode description="{m.get("avsResult", "NOT SENT TO ACQUIRER")}"/>'
-        f"{holder}<issuerCountryCode>{m.get('country', 'N/A')}</issuerCountryCode>{balance}"
+        f"{tds}{holder}<issuerCountryCode>{m.get('country', 'N/A')}</issuerCountryCode>{balance}"
         f"<cardNumber>{masked}</cardNumber><riskScore value=\"1\"/>{scheme}</payment>"
     )
 
@@ -137,6 +138,22 @@ def order_token(env: Env, p: Payment) -> str:
 def order_reply(env: Env, p: Payment) -> str:
     """orderStatus with the payment as it stands and the token the order created."""
     return order_status(p.id, payment(p, last_event(p)) + order_token(env, p))
+
+
+ACS_PATH = "/jsp/test/shopper/ThreeDResponseSimulator.jsp"  # the vendor's test simulator path (wpg.md §11.1)
+CHALLENGE_PATH = "/shopper/3ds/challenge.html"  # the vendor's test challenge URL path (wpg.md §11.2)
+
+
+def challenge(record: dict, base_url: str) -> str:
+    """The first-leg reply of a challenged order: request3DSecure (3DS1) or challengeRequired (3DS2)."""
+    if record["kind"] == "3ds1":
+        return (f"<requestInfo><request3DSecure><paRequest>{record['paRequest']}</paRequest>"
+                f"<issuerURL>{cdata(base_url + ACS_PATH)}</issuerURL></request3DSecure></requestInfo>"
+                f"<echoData>{record['echoData']}</echoData>")
+    return (f"<challengeRequired><threeDSChallengeDetails><threeDSVersion>2.1.0</threeDSVersion>"
+            f"<transactionId3DS>{record['challengeId']}</transactionId3DS>"
+            f"<acsURL>{cdata(base_url + CHALLENGE_PATH)}</acsURL><payload>{record['payload']}</payload>"
+            f"</threeDSChallengeDetails></challengeRequired>")
 
 
 def order_status(order_code: str, inner: str) -> str:
