@@ -89,7 +89,7 @@ def amount(value: int, currency: str, exponent: int, credit: bool = True) -> str
 
 
 BALANCE = {"AUTHORISED": "IN_PROCESS_AUTHORISED", "CAPTURED": "IN_PROCESS_CAPTURED",
-           "SENT_FOR_REFUND": "IN_PROCESS_CAPTURED"}
+           "SENT_FOR_REFUND": "IN_PROCESS_CAPTURED", "REFUND_FAILED": "IN_PROCESS_CAPTURED"}
 
 
 def payment(p: Payment, last_event: str) -> str:
@@ -172,8 +172,7 @@ def notification(merchant_code: str, order_code: str, payment_xml: str, token_xm
                  p: Payment, now: float) -> str:
     """`paymentService/notify/orderStatusEvent` (wpg.md §6.2)."""
     exp = int(p.meta.get("exponent", 2))
-    account = {"AUTHORISED": "IN_PROCESS_AUTHORISED", "CAPTURED": "IN_PROCESS_CAPTURED",
-               "SENT_FOR_REFUND": "IN_PROCESS_CAPTURED"}.get(last_event)
+    account = BALANCE.get(last_event)
     tx = f'<accountTx accountType="{account}" batchId="1">{amount(p.amount, p.currency, exp)}</accountTx>' if account else ""
     body = (
         f'<paymentService version="1.4" merchantCode={quoteattr(merchant_code)}><notify>'

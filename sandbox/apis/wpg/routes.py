@@ -18,9 +18,9 @@ from aiohttp import web
 
 from ...core.payments import PENDING
 from ...core.tenants import TenantId
-from ...core.wpg import orders, token_service
+from ...core.wpg import idempotency, lifecycle, orders, token_service
 from ...web.body import read_body, set_context
-from . import parse, render, threeds_pages
+from . import parse, render, reply_format, threeds_pages
 from .context import Ctx
 from .errors import (
     CONTENT_TYPE,
@@ -180,6 +180,29 @@ async def payment_service(request: web.Request) -> web.Response:
     allowed = core.credentials.wpg(*creds) if creds else None
     if allowed is None:
         return unauthorized()
+    key = request.headers.get("Idempotency-Key")
+    mode = core.options["wpg.idempotency"] if key is not None else "ignore"
+    inflight = request.app["wpg.inflight"]
+    mark = (creds[0], key.lower()) if mode != "ignore" else None
+    busy = mark in inflight
+    if mark is not None and not busy:
+        inflight.add(mark)  # held while the body is read and handled: a repeat meanwhile is "in progress"
+    try:
+        return await _payment_service(request, core, allowed, key if mode != "ignore" else None, mode, busy)
+    finally:
+        if mark is not None and not busy:
+            inflight.discard(mark)
+
+
+def idempotent(name: str, op) -> bool:
+    """Authorisation, payout, capture and refund carry Idempotency-Key (wpg.md §11.4)."""
+    if name == "order":
+        return True
+    return name == "orderModification" and any(c.tag in ("capture", "refund") for c in op if isinstance(c.tag, str))
+
+
+async def _payment_service(request: web.Request, core, allowed, key: str | None, mode: str,
+                           busy: bool) -> web.Response:
     body = await read_body(request)
     try:
         root = parse_document(body)
@@ -195,14 +218,31 @@ async def payment_service(request: web.Request) -> web.Response:
         return _with_cookie(request, error_reply(merchant_from_auth(request), 4, "Security violation", version))
     set_context(request, tenant=tid, operation=name)
     ctx = Ctx(core, tid, merchant, base_url(request))
+    lifecycle.advance(ctx)  # statuses that fell due on the virtual clock since the last request
+    key = key if key is not None and idempotent(name, op) else None
     try:
+        if key is not None:
+            idempotency.check_key(key, mode)
+            if busy:
+                raise idempotency.IdempotencyError(idempotency.IN_PROGRESS)
+            stored = idempotency.stored_reply(ctx, key)
+            if stored is not None:  # the original reply; the request is not processed again
+                return web.Response(body=stored.encode(), headers={"Content-Type": CONTENT_TYPE,
+                                                                   "Set-Cookie": request.app["wpg.cookie"]})
         inner = HANDLERS.get(name, not_emulated)(ctx, op)
+    except idempotency.IdempotencyError as e:
+        key = None  # a refused key stores nothing
+        inner = f"<orderStatus orderCode={quoteattr(op.get('orderCode') or '')}>{error_element(e.code, e.text)}</orderStatus>"
     except Scoped as e:
         inner = f"<orderStatus orderCode={quoteattr(e.order_code)}>{error_element(e.code, e.text)}</orderStatus>"
     except REFUSALS as e:
         inner = error_element(*refusal(e))
-    return web.Response(body=reply_document(merchant, inner, version),
-                        headers={"Content-Type": CONTENT_TYPE, "Set-Cookie": request.app["wpg.cookie"]})
+    reply = reply_document(merchant, inner, version)
+    if core.options["wpg.reply_format"] == "vendor":
+        reply = reply_format.vendor(reply)
+    if key is not None:
+        idempotency.remember(ctx, key, reply.decode(), core.options["wpg.idempotency_ttl_days"])
+    return web.Response(body=reply, headers={"Content-Type": CONTENT_TYPE, "Set-Cookie": request.app["wpg.cookie"]})
 
 
 def base_url(request: web.Request) -> str:
@@ -219,6 +259,7 @@ def setup(app: web.Application) -> None:
     app.router.add_post(PATH, payment_service)
     app["wpg.machine"] = secrets.token_hex(4)  # the vendor's session-affinity cookie (wpg.md §1.1)
     app["wpg.cookie"] = f"machine={app['wpg.machine']};path=/"
+    app["wpg.inflight"] = set()  # (user, Idempotency-Key) being processed
     threeds_pages.setup(app)
     notifier = Notifier(app["core"])
     app.on_startup.append(notifier.start)

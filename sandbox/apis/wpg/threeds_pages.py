@@ -55,8 +55,6 @@ def _auto_post(title: str, url: str, fields: dict) -> web.Response:
 
 
 async def _fields(request: web.Request) -> dict:
-    if request.method == "GET":
-        return dict(request.query)
     form = await request.post()
     return {k: str(v)[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
 
@@ -146,5 +144,4 @@ async def ddc(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     for path, handler in ((ACS_PATH, acs), (PARES_PATH, pares), (CHALLENGE_PATH, challenge),
                           (CHALLENGE_DONE_PATH, challenge_done), (DDC_PATH, ddc)):
-        app.router.add_route("POST", path, handler)
-        app.router.add_route("GET", path, handler)
+        app.router.add_route("POST", path, handler)  # the shopper's browser posts forms here

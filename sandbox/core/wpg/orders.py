@@ -17,7 +17,7 @@ from ..catalogue import Catalogue
 from ..errors import InvalidTransition
 from ..payments import AUTHORISED, CAPTURED, PENDING, REFUNDED, REFUSED, Payment, cancel, capture, refund
 from ..tokens import Token
-from . import cards, notifications, threeds
+from . import cards, lifecycle, notifications, threeds
 from . import tokens as wpg_tokens
 from .env import Env
 from .errors import OrderError, TokenRuleError
@@ -44,6 +44,8 @@ def outcome_for(catalogue: Catalogue, holder: str | None) -> Outcome:
 
 def last_event(p: Payment) -> str:
     """The vendor's lastEvent for the payment's state (a refund is SENT_FOR_REFUND first)."""
+    if p.meta.get("statusEvent"):
+        return p.meta["statusEvent"]  # a later status (lifecycle.py) until the next modification
     if p.events and p.events[-1]["type"] == "refund":
         return "SENT_FOR_REFUND"
     return {REFUNDED: "SENT_FOR_REFUND", PENDING: "SENT_FOR_AUTHORISATION"}.get(p.status, p.status)
@@ -214,6 +216,7 @@ def _complete(env: Env, req: OrderRequest, facts: dict, used: Token | None, spec
     if used is not None:
         wpg_tokens.mark_used(tenant, used, now)
     notifications.emit(env, p, last_event(p))
+    lifecycle.follow_up(env, p, last_event(p))
     return p
 
 
@@ -264,6 +267,9 @@ def modify(env: Env, req: ModifyRequest) -> tuple[Payment, int | None]:
         # Cancel while only authorised, refund in full once captured (wpg.md §4.3; ActiveMerchant, hybris).
         action, amount = ("cancel", None) if p.status == AUTHORISED else ("refund", None)
     exp = int(p.meta.get("exponent", 2))
+    if action == "capture" and p.status in (CAPTURED, REFUNDED) and amount in (None, p.captured):
+        # A repeated capture of a captured order is a success, nothing captured twice (GOV.UK PR 443, wpg.md §11.4).
+        return p, p.captured
     if action == "capture" and amount is not None and amount > p.amount and p.status == AUTHORISED:
         raise OrderError(5, f"Requested capture amount ({money(amount, p.currency, exp)}) exceeds the "
                             f"authorised balance for this payment ({money(p.amount, p.currency, exp)})")
@@ -278,7 +284,9 @@ def modify(env: Env, req: ModifyRequest) -> tuple[Payment, int | None]:
         raise OrderError(5, "Order not ready") from None  # AM (wpg.md §5.3)
     env.store.write(env.tid)
     done = _apply(p, action, amount, now)
+    p.meta.pop("statusEvent", None)
     notifications.emit(env, p, last_event(p))
+    lifecycle.follow_up(env, p, last_event(p))
     return p, done
 
 
