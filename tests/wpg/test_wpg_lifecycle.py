@@ -11,9 +11,17 @@ ALL = ["AUTHORISED", "CAPTURED", "SETTLED", "SENT_FOR_REFUND", "REFUNDED", "REFU
        "CHARGEBACK_REVERSED"]
 
 
-def modify(wpg, code: str, action: str, value: int = 1000):
-    return wpg.op(f'<modify><orderModification orderCode="{code}"><{action}><amount value="{value}" '
+def modify(wpg, code: str, action: str, value: int = 1000, reference: str = ""):
+    ref = f' reference="{reference}"' if reference else ""
+    return wpg.op(f'<modify><orderModification orderCode="{code}"><{action}{ref}><amount value="{value}" '
                   f'currencyCode="GBP" exponent="2"/></{action}></orderModification></modify>')
+
+
+def postings(body: bytes) -> list[tuple]:
+    journal = etree.fromstring(body).find("notify/orderStatusEvent/journal")
+    return [(tx.get("accountType"), tx.find("amount").get("value"), tx.find("amount").get("debitCreditIndicator"))
+            for tx in journal.findall("accountTx")] + [
+        (r.get("type"), r.get("reference")) for r in journal.findall("journalReference")]
 
 
 def last_event(wpg, code: str) -> str:
@@ -34,15 +42,20 @@ def test_captured_settles_and_refund_completes_on_the_virtual_clock(wpg, http, s
     """wpg.md §11.5: SETTLED and REFUNDED are sent later (default 15 virtual minutes)."""
     http.put("/_sandbox/tenants/wpg:MYMERCHANT/notifications", json={"url": receiver.url, "events": ALL})
     wpg.order("life1", card_ssl())
-    modify(wpg, "life1", "capture")
+    modify(wpg, "life1", "capture", reference="cap-ref-1")
     assert last_event(wpg, "life1") == "CAPTURED"
     sandbox.clock.advance("PT16M")
     assert last_event(wpg, "life1") == "SETTLED"
-    modify(wpg, "life1", "refund", 400)
+    modify(wpg, "life1", "refund", 400, reference="refund-ref-1")
     assert last_event(wpg, "life1") == "SENT_FOR_REFUND"
     sandbox.clock.advance("PT16M")
     wait_for(lambda: len(receiver.bodies) == 5, "five notifications")
     assert delivered_events(receiver) == ["AUTHORISED", "CAPTURED", "SETTLED", "SENT_FOR_REFUND", "REFUNDED"]
+    # wpg.md §11.5 table: the postings and references each event carries.
+    assert postings(receiver.bodies[0]) == [("IN_PROCESS_AUTHORISED", "1000", "credit")]
+    assert postings(receiver.bodies[1]) == [("IN_PROCESS_CAPTURED", "1000", "credit"),
+                                            ("IN_PROCESS_AUTHORISED", "1000", "debit"), ("capture", "cap-ref-1")]
+    assert postings(receiver.bodies[3]) == [("IN_PROCESS_CAPTURED", "400", "debit"), ("refund", "refund-ref-1")]
     assert last_event(wpg, "life1") == "REFUNDED"
 
 
@@ -65,6 +78,8 @@ def test_refund_failure_and_chargeback_on_demand(wpg, http, receiver):
                      json={"event": "CHARGEBACK_REVERSED"}).status_code == 200
     wait_for(lambda: len(receiver.bodies) == 6, "six notifications")
     assert delivered_events(receiver)[-3:] == ["REFUND_FAILED", "CHARGED_BACK", "CHARGEBACK_REVERSED"]
+    assert postings(receiver.bodies[3]) == [("IN_PROCESS_CAPTURED", "1000", "credit")]  # the refund given back
+    assert etree.fromstring(receiver.bodies[3]).find(".//journal").get("description") == "Refund failed"
     bad = http.post("/_sandbox/tenants/wpg:MYMERCHANT/orders/life2/events", json={"event": "SETTLED_NOW"})
     assert bad.status_code == 400
     assert http.post("/_sandbox/tenants/wpg:MYMERCHANT/orders/nope/events",

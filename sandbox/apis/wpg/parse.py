@@ -350,7 +350,8 @@ def modify_request(op) -> ModifyRequest:
     if action.tag not in MODIFICATIONS:
         raise NotEmulatedShape(f"orderModification/{action.tag}")
     return ModifyRequest(order_code(op), action.tag,
-                         amount(action) if action.find("amount") is not None else None)
+                         amount(action) if action.find("amount") is not None else None,
+                         action.get("reference") or None)
 
 
 class NotEmulatedShape(Invalid):

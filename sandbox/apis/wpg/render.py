@@ -168,16 +168,50 @@ def ok(inner: str) -> str:
     return f"<ok>{inner}</ok>"
 
 
+IPA, IPC = "IN_PROCESS_AUTHORISED", "IN_PROCESS_CAPTURED"
+
+
+def _posting(account: str, value: int, p: Payment, exp: int, credit: bool) -> str:
+    sign = "credit" if credit else "debit"
+    return (f'<accountTx accountType="{account}" batchId="1"><amount value="{value}" '
+            f'currencyCode="{escape(p.currency)}" exponent="{exp}" debitCreditIndicator="{sign}"/></accountTx>')
+
+
+def journal(p: Payment, last_event: str, now: float) -> str:
+    """The notification's journal: postings per event as in the vendor's samples (wpg.md §11.5
+    table), the modification's reference as journalReference, a reason as @description."""
+    exp = int(p.meta.get("exponent", 2))
+    last = {e["type"]: e for e in p.events}  # the latest event of each type
+    refund = last.get("refund", {}).get("amount", 0)
+    postings, refs, description = "", "", ""
+    if last_event == "AUTHORISED":
+        postings = _posting(IPA, p.amount, p, exp, True)
+    elif last_event == "CANCELLED":
+        postings = _posting(IPA, p.amount, p, exp, False)
+    elif last_event == "CAPTURED":
+        postings = _posting(IPC, p.captured, p, exp, True) + _posting(IPA, p.captured, p, exp, False)
+        ref = last.get("capture", {}).get("id")
+        refs = f'<journalReference type="capture" reference={quoteattr(ref)}/>' if ref else ""
+    elif last_event == "SENT_FOR_REFUND":
+        postings = _posting(IPC, refund, p, exp, False)
+        ref = last.get("refund", {}).get("id")
+        refs = f'<journalReference type="refund" reference={quoteattr(ref)}/>' if ref else ""
+    elif last_event == "REFUND_FAILED":
+        failed = last.get("refund_failed", {}).get("amount") or refund
+        postings = _posting(IPC, failed, p, exp, True)
+        description = ' description="Refund failed"'
+    elif last_event in ("REFUSED", "ERROR"):
+        description = f" description={quoteattr(p.meta.get('isoDescription') or last_event)}"
+    return (f'<journal journalType="{last_event}"{description}><bookingDate>{day_date(now)}</bookingDate>'
+            f"{postings}{refs}</journal>")
+
+
 def notification(merchant_code: str, order_code: str, payment_xml: str, token_xml: str, last_event: str,
                  p: Payment, now: float) -> str:
-    """`paymentService/notify/orderStatusEvent` (wpg.md §6.2)."""
-    exp = int(p.meta.get("exponent", 2))
-    account = BALANCE.get(last_event)
-    tx = f'<accountTx accountType="{account}" batchId="1">{amount(p.amount, p.currency, exp)}</accountTx>' if account else ""
+    """`paymentService/notify/orderStatusEvent` (wpg.md §6.2, §11.5)."""
     body = (
         f'<paymentService version="1.4" merchantCode={quoteattr(merchant_code)}><notify>'
-        f"<orderStatusEvent orderCode={quoteattr(order_code)}>{payment_xml}{token_xml}"
-        f'<journal journalType="{last_event}"><bookingDate>{day_date(now)}</bookingDate>{tx}</journal>'
+        f"<orderStatusEvent orderCode={quoteattr(order_code)}>{payment_xml}{token_xml}{journal(p, last_event, now)}"
         f"</orderStatusEvent></notify></paymentService>"
     )
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + DOCTYPE + "\n" + body

@@ -85,9 +85,11 @@ def _allowed(p: Payment, event: str) -> str | None:
 
 def _apply(env: Env, p: Payment, event: str) -> None:
     now = env.now()
+    given_back = 0
     if event == "REFUND_FAILED":
         last = next((e for e in reversed(p.events) if e["type"] == "refund"), None)
-        p.refunded -= last["amount"] if last else p.refunded
+        given_back = last["amount"] if last else p.refunded
+        p.refunded -= given_back
         if p.status == REFUNDED:
             p.status = CAPTURED
         tenant = env.store.peek(env.tid)
@@ -96,7 +98,7 @@ def _apply(env: Env, p: Payment, event: str) -> None:
     elif event == "CAPTURE_FAILED":
         p.status, p.captured = AUTHORISED, 0
     p.meta["statusEvent"] = event
-    p.events.append({"type": event.lower(), "amount": 0, "at": now, "id": None})
+    p.events.append({"type": event.lower(), "amount": given_back, "at": now, "id": None})
     notifications.emit(env, p, event)
 
 

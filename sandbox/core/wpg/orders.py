@@ -279,21 +279,21 @@ def modify(env: Env, req: ModifyRequest) -> tuple[Payment, int | None]:
     now = env.now()
     probe = Payment.from_dict(p.to_dict())  # try the transition on a copy: refuse without writing
     try:
-        _apply(probe, action, amount, now)
+        _apply(probe, action, amount, now, None)
     except InvalidTransition:
         raise OrderError(5, "Order not ready") from None  # AM (wpg.md §5.3)
     env.store.write(env.tid)
-    done = _apply(p, action, amount, now)
+    done = _apply(p, action, amount, now, req.reference)
     p.meta.pop("statusEvent", None)
     notifications.emit(env, p, last_event(p))
     lifecycle.follow_up(env, p, last_event(p))
     return p, done
 
 
-def _apply(p: Payment, action: str, amount: int | None, now: float) -> int | None:
+def _apply(p: Payment, action: str, amount: int | None, now: float, reference: str | None) -> int | None:
     if action == "capture":
-        return capture(p, amount, now)
+        return capture(p, amount, now, reference)
     if action == "refund":
-        return refund(p, amount, now)
-    cancel(p, now)
+        return refund(p, amount, now, reference)
+    cancel(p, now, reference)
     return None

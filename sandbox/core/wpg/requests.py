@@ -70,3 +70,4 @@ class ModifyRequest:
     order_code: str
     action: str  # capture | cancel | refund | cancelOrRefund | voidSale
     amount: Amount | None
+    reference: str | None = None  # capture@reference / refund@reference (journalReference in notifications)
