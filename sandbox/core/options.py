@@ -87,6 +87,8 @@ REGISTRY: dict[str, Option] = {o.key: o for o in (
     Option("wpg.notify_retry_first_seconds", int, 60, "wait before the first notification retry; later waits "
            "keep the default schedule's proportions (1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h, 24 h)",
            low=1, high=86400),
+    Option("wpg.notify_in_order", bool, True, "hold a merchant's later notifications while an earlier one is "
+           "being retried, as the vendor does (head-of-line blocking, wpg.md §11.5); false: send each when due"),
     Option("wpg.notify_retry_attempts", int, 8, "notification retries before it is marked failed", low=0, high=1000),
     Option("wpg.reply_format", str, "compact", "reply layout: compact (one line) or vendor (indented, CDATA on "
            "padded lines, encryptedPAN base64 wrapped over lines, as the seed's samples)",

@@ -112,3 +112,23 @@ def test_retry_schedule_is_configurable(start_sandbox, receiver):
     assert first["nextAttemptAt"] - first["attempts"][0]["at"] == 10
     requests.post(base + "/_sandbox/clock", json={"advance": "PT11S"})
     wait_for(lambda: notes()[0]["status"] == "failed", "giving up after one retry")
+
+
+def test_later_notifications_wait_behind_one_being_retried(wpg, http, sandbox, receiver):
+    """wpg.md §11.5: while one notification is retried, later ones for the merchant are held back
+    (wpg.notify_in_order, default true); they follow once it is acknowledged."""
+    from conftest import outbox
+
+    http.put("/_sandbox/tenants/wpg:MYMERCHANT/notifications", json={"url": receiver.url})
+    receiver.fail = 1
+    wpg.order("hol1", card_ssl())
+    wait_for(lambda: outbox(http) and outbox(http)[0]["attempts"], "the failed first attempt")
+    wpg.order("hol2", card_ssl())
+    import time
+
+    time.sleep(0.6)  # three delivery rounds: the second must not overtake the first
+    assert len(receiver.bodies) == 1 and [n["status"] for n in outbox(http)] == ["pending", "pending"]
+    sandbox.clock.advance("PT61S")
+    wait_for(lambda: [n["status"] for n in outbox(http)] == ["delivered", "delivered"], "both delivered in order")
+    codes = [etree.fromstring(b).find("notify/orderStatusEvent").get("orderCode") for b in receiver.bodies]
+    assert codes == ["hol1", "hol1", "hol2"]

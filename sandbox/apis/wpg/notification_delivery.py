@@ -79,7 +79,8 @@ class Notifier:
             if not any(n["status"] == "pending" for n in notifications.outbox(tenant)):
                 self.pending.discard(tid)
                 continue
-            jobs += [self._deliver(tid, n) for n in notifications.due(tenant, store.now(tid))]
+            in_order = self.core.options["wpg.notify_in_order"]
+            jobs += [self._deliver(tid, n) for n in notifications.due(tenant, store.now(tid), in_order)]
         if jobs:
             await asyncio.gather(*jobs)
 

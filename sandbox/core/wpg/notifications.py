@@ -129,8 +129,13 @@ def outbox(tenant: Tenant | None) -> list[dict]:
     return tenant.state.outbox if tenant else []
 
 
-def due(tenant: Tenant | None, now: float) -> list[dict]:
-    return [n for n in outbox(tenant) if n["status"] == "pending" and n["nextAttemptAt"] <= now]
+def due(tenant: Tenant | None, now: float, in_order: bool = False) -> list[dict]:
+    """Notifications to send now. `in_order`: only the merchant's oldest pending one, so later
+    ones wait while it is retried (the vendor's head-of-line blocking, wpg.md §11.5)."""
+    pending = [n for n in outbox(tenant) if n["status"] == "pending"]
+    if in_order:
+        pending = pending[:1]
+    return [n for n in pending if n["nextAttemptAt"] <= now]
 
 
 def retry_schedule(first_seconds: int = RETRY_AFTER[0], attempts: int = len(RETRY_AFTER)) -> tuple[int, ...]:
