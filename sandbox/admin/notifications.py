@@ -1,13 +1,17 @@
-"""Order notifications in the control plane (DESIGN §4.3; wpg.md §6):
+"""Order notifications in the control plane (DESIGN §4.3; wpg.md §6, §11.5):
 `PUT|GET /_sandbox/tenants/{tenant}/notifications` configures a merchant's endpoint and events,
-`GET /_sandbox/notifications[?tenant=T]` lists the outbox, and
-`POST /_sandbox/notifications/{id}/redeliver` sends one again now."""
+`GET /_sandbox/notifications[?tenant=T]` lists the outbox,
+`POST /_sandbox/notifications/{id}/redeliver` sends one again now, and
+`POST /_sandbox/tenants/{tenant}/orders/{orderCode}/events` makes a later status happen now
+(CHARGED_BACK, REFUND_FAILED, SETTLED ...: core/wpg/lifecycle.py)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from ..core.wpg import notifications
+from ..core.wpg import lifecycle, notifications
+from ..core.wpg.env import Env
+from ..core.wpg.errors import OrderError
 from .errors import AdminError, json_response
 from .http import core_of, guarded, json_body, tenant_in_path, tenant_param
 from .openapi import op, register, tenant_path
@@ -27,6 +31,14 @@ register("/_sandbox/notifications", get=op("The notification outbox (newest last
 register("/_sandbox/notifications/{id}/redeliver",
          post=op("Send a notification again now", params=[{"name": "id", "in": "path", "required": True,
                                                           "schema": {"type": "string"}}]))
+
+
+EVENTS_PATH = "/_sandbox/tenants/{tenant}/orders/{orderCode}/events"
+register(EVENTS_PATH, post=op(
+    "Make a later order status happen now, with its notification (wpg.md §11.5)",
+    params=_PARAM + [{"name": "orderCode", "in": "path", "required": True, "schema": {"type": "string"}}],
+    body={"type": "object", "required": ["event"],
+          "properties": {"event": {"type": "string", "enum": list(lifecycle.TRIGGERS)}}}))
 
 
 def _view(note: dict) -> dict:
@@ -72,6 +84,21 @@ async def redeliver(request: web.Request) -> web.Response:
     if note is None:
         raise AdminError(404, f"no notification {request.match_info['id']!r}")
     return json_response(_view(note))
+
+
+@routes.post(EVENTS_PATH)
+@guarded
+async def order_event(request: web.Request) -> web.Response:
+    tid = tenant_in_path(request, "wpg")
+    body = await json_body(request, allowed={"event"})
+    event = body.get("event")
+    if not isinstance(event, str):
+        raise AdminError(400, f"event is required: one of {', '.join(lifecycle.TRIGGERS)}")
+    try:
+        p = lifecycle.trigger(Env(core_of(request), tid), request.match_info["orderCode"], event)
+    except OrderError as e:
+        raise AdminError(404 if e.text.startswith("Could not find") else 400, e.text) from None
+    return json_response({"tenant": tid, "orderCode": p.id, "lastEvent": p.meta.get("statusEvent")})
 
 
 def setup(app: web.Application) -> None:

@@ -86,6 +86,25 @@ REGISTRY: dict[str, Option] = {o.key: o for o in (
            choices=("format-preserving", "alphanumeric", "luhn-pass", "luhn-fail")),
     Option("wpg.reject_cvc_on_create", bool, False, "refuse paymentTokenCreate carrying a cvc (the vendor's "
            "documented error) instead of ignoring it, as the secure-test service does"),
+    Option("wpg.idempotency", str, "on", "Idempotency-Key on authorise, capture, refund and payout: on (replay "
+           "the stored reply, code 9 for a bad or busy key), off (code 9 Service not enabled), ignore",
+           choices=("on", "off", "ignore")),
+    Option("wpg.idempotency_ttl_days", int, 7, "how long a stored Idempotency-Key reply is replayed, in days "
+           "(the vendor lets a merchant choose 1 to 365)", low=1, high=365),
+    Option("wpg.settle_after_minutes", int, 15, "virtual minutes from CAPTURED to SETTLED (wpg.md §11.5)",
+           low=0, high=525600),
+    Option("wpg.refund_after_minutes", int, 15, "virtual minutes from SENT_FOR_REFUND to REFUNDED", low=0, high=525600),
+    Option("wpg.notify_retry_first_seconds", int, 60, "wait before the first notification retry; later waits "
+           "keep the default schedule's proportions (1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h, 24 h)",
+           low=1, high=86400),
+    Option("wpg.notify_in_order", bool, True, "hold a merchant's later notifications while an earlier one is "
+           "being retried, as the vendor does (head-of-line blocking, wpg.md §11.5); false: send each when due"),
+    Option("wpg.notify_retry_attempts", int, 8, "notification retries before it is marked failed", low=0, high=1000),
+    Option("wpg.reply_format", str, "compact", "reply layout: compact (one line) or vendor (indented, CDATA on "
+           "padded lines, encryptedPAN base64 wrapped over lines, as the seed's samples)",
+           choices=("compact", "vendor")),
+    Option("wpg.threeds1", bool, True, "answer the 3DS1 trigger (holder name 3D, dynamic3DS do3DS) with "
+           "request3DSecure; false: authorise at once, as secure-test has done since 2023 (wpg.md §11.1)"),
     Option("wpg.strict_event_reference", bool, False, "refuse a tokenEventReference outside the documented "
            "1-64 letters, digits and underscores with code 2 (default: keep it as sent)"),
 )}

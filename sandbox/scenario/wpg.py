@@ -9,7 +9,7 @@ from .common import COMMON_TOKEN, Ctx, Fields, _address, _common, _expiry, _pan
 
 # -- paymentService XML tokens (wpg.md §3) -------------------------------------------------------
 WPG_TOKEN = COMMON_TOKEN | {"paymentTokenID", "authenticatedShopperID", "tokenScope", "tokenEventReference",
-                            "tokenReason", "paymentTokenExpiry", "cardDetails"}
+                            "tokenReason", "paymentTokenExpiry", "cardDetails", "accountUpdater"}
 WPG_CARD = {"cardNumber", "expiryDate", "cardHolderName", "cardAddress"}
 
 
@@ -40,6 +40,13 @@ def wpg_token(f: Fields, ctx: Ctx, seq: Callable[[], int]) -> Token:
         f.text("tokenEventReference", max_len=64), f.text("tokenReason"),
         f.time("paymentTokenExpiry", ctx.now, created + lifetime), None)
     token = wpg_tokens.build_token(token_id, req, now=created, mode=ctx.mode, seq=seq())
+    if f.has("accountUpdater"):  # what the next inquiry reports (core/wpg/account_updater.py)
+        from ..core.wpg.account_updater import check_instruction
+
+        try:
+            token.meta["accountUpdater"] = check_instruction(f.raw("accountUpdater"))
+        except ValueError as e:
+            raise f.err("accountUpdater", str(e)) from None
     return _common(token, f, ctx)
 
 

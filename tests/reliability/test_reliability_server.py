@@ -148,6 +148,12 @@ PUBLIC = {
     ("GET", "/v1/checkouts/x1/widget"),  # the widget frame the shopper's browser opens
     ("POST", "/v1/checkouts/x1/payment"),  # the widget's form posts from the shopper's browser
     ("POST", "/v1/checkouts/x1/registration"),
+    # paymentService 3-D Secure pages the shopper's browser posts to (wpg.md §11.1, §11.2)
+    ("POST", "/jsp/test/shopper/ThreeDResponseSimulator.jsp"),
+    ("POST", "/jsp/test/shopper/GenerateThreeDSPares.jsp"),
+    ("POST", "/shopper/3ds/challenge.html"),
+    ("POST", "/shopper/3ds/challenge-complete.html"),
+    ("POST", "/shopper/3ds/ddc.html"),
 }
 
 

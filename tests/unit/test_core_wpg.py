@@ -27,6 +27,7 @@ def env() -> Env:
     core = Core.create(seed=7)
     tid = TenantId.of("wpg", "MYMERCHANT")
     core.store.clock_for(tid).set(T0)
+    core.store.clock_for(tid).freeze()  # virtual time moves only when a test moves it
     return Env(core, tid)
 
 
@@ -166,3 +167,90 @@ def test_notification_retry_schedule_then_failed_and_redeliver(env):
     orders.modify(env, ModifyRequest("n1", "cancel", None))  # CANCELLED is a default event
     assert notifications.outbox(tenant)[-1]["body"] == "<CANCELLED/>"
     notifications.listen(env.store, None)
+
+
+# -- 3-D Secure (wpg.md §11.1, §11.2) ---------------------------------------------------------------
+def threeds_order(code="t3", holder="3D", **kw) -> OrderRequest:
+    return OrderRequest(code, Amount(1500, "GBP", 2), card(holder=holder), None, "shopper1",
+                        CreateToken("shopper", None, None, None), session_id="s1", browser_headers=True, **kw)
+
+
+def test_threeds1_pending_then_second_leg_creates_the_token(env):
+    """wpg.md §11.1: the first leg stores the order PENDING (no token); a sandbox PaRes completes it."""
+    from sandbox.core.wpg import threeds
+    from sandbox.core.wpg.requests import AuthenticationResult
+
+    p = orders.submit(env, threeds_order())
+    record = p.meta["threeDS"]
+    assert orders.last_event(p) == "SENT_FOR_AUTHORISATION" and record["kind"] == threeds.V1
+    assert threeds.challenge_of_pa_request(record["paRequest"]) == record["challengeId"]
+    assert not env.store.peek(env.tid).tokens.of_owner("shopper1")
+    with pytest.raises(OrderError) as bad:
+        orders.submit(env, AuthenticationResult("t3", "s1", threeds.pa_response("someoneelse", "IDENTIFIED"), False))
+    assert bad.value.code == 7
+    done = orders.submit(env, AuthenticationResult("t3", "s1", threeds.pa_response(record["challengeId"], "IDENTIFIED"),
+                                                   False))
+    assert done.status == AUTHORISED and done.meta["threeDSResult"] == "Cardholder authenticated"
+    assert done.meta["createdToken"]["event"] == "NEW"
+
+
+def test_threeds_triggers_and_switches(env):
+    """wpg.md §11.1-§11.2: no3DS and MPI data never challenge; 3DS1 can be switched off; Flex names."""
+    from sandbox.core.wpg import threeds
+
+    assert threeds.challenge_kind(threeds_order(dynamic3ds="no3DS"), "3D", True) is None
+    assert threeds.challenge_kind(threeds_order(mpi_authenticated=True), "3DS_V2_CHALLENGE_IDENTIFIED", True) is None
+    assert threeds.challenge_kind(threeds_order(), "3D", False) is None
+    assert threeds.challenge_kind(threeds_order(dynamic3ds="do3DS"), "Jane", True) == threeds.V1
+    assert threeds.challenge_kind(threeds_order(dynamic3ds="do3DS", flex=True), "Jane", True) is None
+    assert threeds.challenge_kind(threeds_order(), "3DS_V1_CHALLENGE_IDENTIFIED", True) == threeds.V2
+    assert threeds.frictionless("3DS_V2_FRICTIONLESS_REJECTED") == (False, "Cardholder not authenticated")
+    assert threeds.read_pa_response("3DERROR") == ("", "3DERROR") and threeds.read_pa_response("junk!") is None
+
+
+def test_threeds2_result_recorded_by_the_challenge_page(env):
+    """wpg.md §11.2: the page's result decides the second leg; UNKNOWN_IDENTITY refuses, no token."""
+    from sandbox.core.wpg.requests import AuthenticationResult
+
+    p = orders.submit(env, threeds_order("t4", holder="3DS_V2_CHALLENGE_IDENTIFIED"))
+    assert orders.record_challenge(env.store, p.meta["threeDS"]["challengeId"], "UNKNOWN_IDENTITY") is p
+    done = orders.submit(env, AuthenticationResult("t4", "s1", None, True))
+    assert done.status == REFUSED and "createdToken" not in done.meta
+
+
+# -- idempotency (wpg.md §11.4) and the life cycle (§11.5) --------------------------------------------
+def test_idempotency_keys(env):
+    """wpg.md §11.4: UUID keys, replay within the lifetime, code 9 texts."""
+    from sandbox.core.wpg import idempotency
+
+    key = "6f1c2b0e-6c1d-4a7e-9a59-2b1f3f4c5d6e"
+    idempotency.check_key(key, "on")
+    for bad, mode, text in (("nope", "on", idempotency.INVALID), (key, "off", idempotency.NOT_ENABLED)):
+        with pytest.raises(idempotency.IdempotencyError) as e:
+            idempotency.check_key(bad, mode)
+        assert (e.value.code, e.value.text) == (9, text)
+    idempotency.remember(env, key, "<reply/>", ttl_days=1)
+    assert idempotency.stored_reply(env, key.upper()) == "<reply/>"
+    env.store.clock_for(env.tid).advance(86401)
+    assert idempotency.stored_reply(env, key) is None
+
+
+def test_life_cycle_settles_refunds_and_triggers(env):
+    """wpg.md §11.5: SETTLED and REFUNDED after the configured virtual delays; REFUND_FAILED on demand."""
+    from sandbox.core.wpg import lifecycle
+
+    order(env, "lc1")
+    orders.modify(env, ModifyRequest("lc1", "capture", None))
+    assert lifecycle.advance(env) == 0
+    env.store.clock_for(env.tid).advance(15 * 60)
+    assert lifecycle.advance(env) == 1 and orders.last_event(orders.find(env, "lc1")) == "SETTLED"
+    orders.modify(env, ModifyRequest("lc1", "refund", Amount(300, "GBP", 2)))
+    p = lifecycle.trigger(env, "lc1", "REFUND_FAILED")
+    assert orders.last_event(p) == "REFUND_FAILED" and p.refunded == 0 and p.status == CAPTURED
+    env.store.clock_for(env.tid).advance(60 * 60)
+    lifecycle.advance(env)  # the REFUNDED scheduled for the failed refund was dropped
+    assert orders.last_event(p) == "REFUND_FAILED"
+    with pytest.raises(OrderError, match="cannot happen now"):
+        lifecycle.trigger(env, "lc1", "CHARGEBACK_REVERSED")
+    assert notifications.retry_schedule(10, 3) == (10, 50, 150)
+    assert notifications.retry_schedule() == notifications.RETRY_AFTER

@@ -3,9 +3,13 @@ vendor DTD (../shared/reference/paymentService_v1.dtd) when it is present."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from lxml import etree
 
 PATH = "/jsp/merchant/xml/paymentService.jsp"
@@ -16,9 +20,23 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 _dtd: list = []
 
 
+# The saved v1.4.2 DTD declares request3DSecure (mpiRequest, mpiURL?), while every captured reply
+# and client reads (paRequest, issuerURL): replies are checked against the union the 2021-2024
+# copies declare (wpg.md §11.3), the only change made to the vendor's grammar for reply checks.
+REQUEST_3DS = ("<!ELEMENT request3DSecure (mpiRequest, mpiURL?)>",
+               "<!ELEMENT request3DSecure ((paRequest, issuerURL) | (mpiRequest, mpiURL?))>")
+
+
 def vendor_dtd():
     if not _dtd:
-        _dtd.append(etree.DTD(str(VENDOR_DTD)) if VENDOR_DTD.exists() else None)
+        if VENDOR_DTD.exists():
+            from io import StringIO
+
+            text = VENDOR_DTD.read_text()
+            assert REQUEST_3DS[0] in text, "the vendor DTD no longer declares request3DSecure as expected"
+            _dtd.append(etree.DTD(StringIO(text.replace(*REQUEST_3DS))))
+        else:
+            _dtd.append(None)
     return _dtd[0]
 
 
@@ -98,3 +116,62 @@ def error_of(root):
 @pytest.fixture
 def wpg(http):
     return Wpg(http)
+
+
+# -- a notification receiver (wpg.md §6) -------------------------------------------------------
+class Receiver:
+    """An aiohttp server in a thread; answers `[OK]` unless told to fail the next N requests."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+        self.fail = 0
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        self.ready.wait(10)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.bodies.append(await request.read())
+        if self.fail:
+            self.fail -= 1
+            return web.Response(status=500, text="[FAILED]")
+        return web.Response(text="<html><body>[OK]</body></html>", content_type="text/html")
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        app = web.Application()
+        app.router.add_post("/notify", self.handle)
+        self.runner = web.AppRunner(app)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/notify"
+        self.ready.set()
+        self.loop.run_forever()
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.stop()
+
+
+def wait_for(check, what: str):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def outbox(http):
+    return http.get("/_sandbox/notifications?tenant=wpg:MYMERCHANT").json()["notifications"]

@@ -2,74 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-import time
-
-import pytest
-from aiohttp import web
-from conftest import card_ssl, error_of, vendor_dtd
+from conftest import card_ssl, error_of, outbox, vendor_dtd, wait_for
 from lxml import etree
 
 CREATE = '<createToken tokenScope="shopper"/>'
-
-
-class Receiver:
-    """An aiohttp server in a thread; answers `[OK]` unless told to fail the next N requests."""
-
-    def __init__(self) -> None:
-        self.bodies: list[bytes] = []
-        self.fail = 0
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        self.ready.wait(10)
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.bodies.append(await request.read())
-        if self.fail:
-            self.fail -= 1
-            return web.Response(status=500, text="[FAILED]")
-        return web.Response(text="<html><body>[OK]</body></html>", content_type="text/html")
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        app = web.Application()
-        app.router.add_post("/notify", self.handle)
-        self.runner = web.AppRunner(app)
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/notify"
-        self.ready.set()
-        self.loop.run_forever()
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.stop()
-
-
-def wait_for(check, what: str):
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def outbox(http):
-    return http.get("/_sandbox/notifications?tenant=wpg:MYMERCHANT").json()["notifications"]
 
 
 def test_authorised_order_notification_with_token_block(wpg, http, receiver):

@@ -109,20 +109,21 @@ def test_detokenisation_encrypts_the_pan_with_the_registered_key(wpg, http, padd
 
 
 def test_account_updater_on_token_inquiry(wpg):
-    """Seed 003 "Account Updater token inquiries" with catalogue.wpg.cards entries (fixtures/default.yaml)."""
-    expiry = token_id(wpg.create(pan="4917610000000000"))
+    """Seed 003 "Account Updater token inquiries" with the sandbox's own catalogue.wpg.cards entries
+    (fixtures/default.yaml; issue 15: never the vendor's general test cards)."""
+    expiry = token_id(wpg.create(pan="4999990000000015"))
     assert wpg.inquire(expiry).find(".//expiryDate/date").attrib == {"month": "12", "year": "2031"}
-    merchant = token_id(wpg.create(shopper=None, scope="merchant", pan="5163613613613613"))
+    merchant = token_id(wpg.create(shopper=None, scope="merchant", pan="4999990000000023"))
     updated = wpg.inquire(merchant, shopper=None, scope="merchant")
     new_id = token_id(updated)
     assert new_id != merchant and new_id.startswith("99555555") and new_id.endswith("4444")
     assert updated.findtext(".//obfuscatedPAN") == "5555********4444"
     assert error_of(wpg.inquire(merchant, shopper=None, scope="merchant")) == ("5", "Token does not exist")
-    closed = token_id(wpg.create(pan="4462030000000000"))
+    closed = token_id(wpg.create(pan="4999990000000031"))
     reply = wpg.inquire(closed)
     assert reply.find("reply/token/error").get("code") == "7"
     assert error_of(wpg.inquire(closed)) == ("5", "Token does not exist")
-    cancelled = token_id(wpg.create(pan="6759649826438453"))
+    cancelled = token_id(wpg.create(pan="4999990000000049"))
     assert "recurring" in error_of(wpg.inquire(cancelled))[1]
 
 

@@ -6,4 +6,4 @@ from ...web.adapter import Adapter
 from .errors import transport_error
 from .routes import setup
 
-API = Adapter(name="wpg", prefixes=("/jsp/",), setup=setup, error=transport_error)
+API = Adapter(name="wpg", prefixes=("/jsp/", "/shopper/3ds/"), setup=setup, error=transport_error)

@@ -11,6 +11,7 @@ from ...core.wpg.env import Env
 @dataclass(slots=True)
 class Ctx(Env):
     merchant: str = ""
+    base_url: str = ""  # scheme://host the request came to (3-D Secure page URLs)
 
     def option(self, key: str):
         return self.core.options[key]

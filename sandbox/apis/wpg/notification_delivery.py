@@ -19,7 +19,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from ...core import Core
 from ...core.payments import Payment
 from ...core.tenants import TenantId
-from ...core.wpg import notifications
+from ...core.wpg import lifecycle, notifications
 from ...core.wpg.env import Env
 from . import render
 
@@ -77,13 +77,16 @@ class Notifier:
 
     async def _deliver_due(self) -> None:
         store = self.core.store
+        for tid in lifecycle.scheduled_tenants(store):  # later statuses due on the virtual clock
+            lifecycle.advance(Env(self.core, tid))
         jobs = []
         for tid in list(self.pending):
             tenant = store.peek(tid)
             if not any(n["status"] == "pending" for n in notifications.outbox(tenant)):
                 self.pending.discard(tid)
                 continue
-            jobs += [(tid, n) for n in notifications.due(tenant, store.now(tid)) if id(n) not in self._flying]
+            in_order = self.core.options["wpg.notify_in_order"]
+            jobs += [(tid, n) for n in notifications.due(tenant, store.now(tid), in_order) if id(n) not in self._flying]
         for tid, note in jobs:  # each its own task: one merchant's hanging endpoint delays only itself
             key = id(note)
             self._flying[key] = task = asyncio.create_task(self._bounded(tid, note))
@@ -121,7 +124,11 @@ class Notifier:
         tenant = store.peek(tid)
         if tenant is None or not any(n is note for n in notifications.outbox(tenant)):
             return  # reset while in flight
-        notifications.record_attempt(note, store.now(tid), status=status, acknowledged=acknowledged, error=error)
+        options = self.core.options
+        schedule = notifications.retry_schedule(options["wpg.notify_retry_first_seconds"],
+                                                options["wpg.notify_retry_attempts"])
+        notifications.record_attempt(note, store.now(tid), status=status, acknowledged=acknowledged, error=error,
+                                     schedule=schedule)
         store.write(tid)
         self.core.journal.record("notification", api="wpg", tenant=tid, operation="orderStatusEvent",
                                  detail=f"{note['id']} {note['event']} -> {note['url']}: "

@@ -18,9 +18,17 @@ from datetime import UTC, datetime
 from importlib import resources
 
 from ...core.cards import looks_like_pan
-from ...core.wpg.requests import Amount, CreateToken, ModifyRequest, OrderRequest, TokenUse
+from ...core.wpg.requests import (
+    Amount,
+    AuthenticationResult,
+    CreateToken,
+    ModifyRequest,
+    OrderRequest,
+    TokenUse,
+)
 from ...core.wpg.tokens import REASON_MAX, Card
 from ...web.xml_bounds import xml_problem
+from . import cse
 
 GRAMMAR = "paymentService_sandbox.dtd"
 _state: dict = {}
@@ -168,6 +176,20 @@ def address(el) -> dict | None:
     return out
 
 
+def order_code(op) -> str:
+    """orderCode is #IMPLIED in the vendor DTD (batches), but every single-order operation needs it."""
+    code = op.get("orderCode")
+    if not code:
+        raise Invalid(5, f"{op.tag}: orderCode is required")
+    return code
+
+
+def checked(c: Card) -> Card:
+    if not looks_like_pan(c.pan or ""):
+        raise Invalid(2, "cardNumber must be 12 to 19 digits")
+    return c
+
+
 def card(el, pan_required: bool) -> Card:
     """Card fields of CARD-SSL/VISA-SSL/... or paymentInstrument/cardDetails."""
     pan = text(el, "cardNumber")
@@ -206,12 +228,42 @@ def token_expiry(create_token) -> float | None:
 
 
 def create_token(el, shopper: str | None, strict_reference: bool) -> tuple[CreateToken, str | None]:
-    """createToken and the shopper it belongs to (checked: required for shopper tokens)."""
-    scope = el.get("tokenScope", "shopper")
+    """createToken and the shopper it belongs to (checked: required for shopper tokens). A
+    paymentTokenCreate without createToken (optional in the vendor DTD) makes a shopper token."""
+    scope = el.get("tokenScope", "shopper") if el is not None else "shopper"
     shopper = shopper_id(shopper, True, "create token request") if scope == "shopper" else None
     reason = text(el, "tokenReason") or None
     return CreateToken(scope, event_reference(text(el, "tokenEventReference"), strict_reference),
                        reason[:REASON_MAX] if reason else None, token_expiry(el)), shopper
+
+
+def token_card(op) -> tuple[Card, object]:
+    """The card of paymentTokenCreate: paymentInstrument/cardDetails or CSE-DATA; and its element."""
+    details = op.find("paymentInstrument/cardDetails")
+    if details is not None:
+        return card(details, pan_required=True), details
+    cse_el = op.find("CSE-DATA")
+    if cse_el is not None:
+        return checked(cse.card(text(cse_el, "encryptedData") or "", address(cse_el), whole)), cse_el
+    raise NotEmulatedShape("a paymentTokenCreate without cardDetails or CSE-DATA")
+
+
+def update_card(op) -> Card:
+    """paymentTokenUpdate's paymentInstrument/cardDetails (other instruments are not emulated)."""
+    details = op.find("paymentInstrument/cardDetails")
+    if details is None:
+        raise NotEmulatedShape("a paymentTokenUpdate without cardDetails")
+    if details.find("cvc") is not None:
+        raise Invalid(2, "cvc data cannot be stored")  # DOC-TOKERR (wpg.md §4.6)
+    return card(details, pan_required=False)
+
+
+def rsa_public_key(op) -> tuple[str, str] | None:
+    """paymentTokenInquiry/rsaPublicKey (modulus, exponent): base64 or hex, as sent."""
+    key = op.find("rsaPublicKey")
+    if key is None:
+        return None
+    return text(key, "modulus") or "", text(key, "exponent") or ""
 
 
 def scope_and_shopper(op, what: str) -> tuple[str, str | None]:
@@ -225,12 +277,38 @@ def scope_and_shopper(op, what: str) -> tuple[str, str | None]:
 MODIFICATIONS = ("capture", "cancel", "refund", "cancelOrRefund", "voidSale")
 
 
-def order_request(op, strict_reference: bool = False) -> OrderRequest:
-    """submit/order -> OrderRequest (card or TOKEN-SSL, optional createToken)."""
-    code = op.get("orderCode")
+def authentication_result(op, code: str) -> AuthenticationResult | None:
+    """The second leg of a 3-D Secure order: `order/info3DSecure` (short form) or
+    `paymentDetails/info3DSecure` with paResponse/completedAuthentication (long form)."""
+    info = op.find("info3DSecure")
+    session = op.find("session")
+    if info is None:
+        info = op.find("paymentDetails/info3DSecure")
+        session = op.find("paymentDetails/session")
+        if info is None or (info.find("paResponse") is None and info.find("completedAuthentication") is None):
+            return None
+    pa = info.find("paResponse")
+    return AuthenticationResult(code, session.get("id") if session is not None else None,
+                                (pa.text or "") if pa is not None else None,
+                                info.find("completedAuthentication") is not None)
+
+
+def order_request(op, strict_reference: bool = False) -> OrderRequest | AuthenticationResult:
+    """submit/order -> OrderRequest (card, TOKEN-SSL or payAsOrder, optional createToken), or the
+    second leg of a 3-D Secure order."""
+    code = order_code(op)
+    leg = authentication_result(op, code)
+    if leg is not None:
+        return leg
     details = op.find("paymentDetails")
+    if op.find("payAsOrder") is not None:
+        # Pay with the card of an earlier order (ActiveMerchant pay_as_order).
+        again = op.find("payAsOrder")
+        return OrderRequest(order_code=code, amount=amount(again), card=None, token=None,
+                            shopper=text(op, "shopper/authenticatedShopperID") or None,
+                            pay_as_order=again.get("orderCode"))
     if details is None:
-        raise NotEmulatedShape("an order without paymentDetails (payAsOrder, orderBatch ...)")
+        raise NotEmulatedShape("an order without paymentDetails")
     method = elements(details)[0]
     shopper = text(op, "shopper/authenticatedShopperID") or None
     token = card_ = None
@@ -243,6 +321,12 @@ def order_request(op, strict_reference: bool = False) -> OrderRequest:
                          card(method.find("paymentInstrument/cardDetails"), pan_required=False))
     elif method.find("cardNumber") is not None:
         card_ = card(method, pan_required=True)
+    elif method.tag == "EMVCO_TOKEN-SSL" and method.find("tokenNumber") is not None:
+        # A network token or wallet DPAN (Apple Pay, Google Pay): authorised like the card it stands for.
+        card_ = checked(Card(text(method, "tokenNumber").replace(" ", ""), *expiry(method),
+                             text(method, "cardHolderName") or None, None))
+    elif method.tag == "CSE-DATA":
+        card_ = checked(cse.card(text(method, "encryptedData") or "", address(method), whole))
     else:
         raise NotEmulatedShape(f"payment method {method.tag}")
     ct = None
@@ -251,19 +335,26 @@ def order_request(op, strict_reference: bool = False) -> OrderRequest:
         ct, shopper = create_token(ct_el, shopper, strict_reference)
     elif ct_el is not None:
         ct = CreateToken("shopper", None, None, None)  # refused by the core with its own text
+    session = details.find("session")
+    dynamic = op.find("dynamic3DS")
     return OrderRequest(
         order_code=code, amount=amount(op), card=card_, token=token, shopper=shopper, create_token=ct,
         stored_credentials=details.find("storedCredentials") is not None,
         scheme_id=text(details, "storedCredentials/schemeTransactionIdentifier") or None,
-        payout=details.get("action") == "REFUND")
+        payout=details.get("action") == "REFUND", description=text(op, "description") or "",
+        session_id=session.get("id") if session is not None else None,
+        browser_headers=bool(text(op, "shopper/browser/acceptHeader") and text(op, "shopper/browser/userAgentHeader")),
+        dynamic3ds=dynamic.get("overrideAdvice") if dynamic is not None else None,
+        flex=op.find("additional3DSData") is not None, mpi_authenticated=details.find("info3DSecure") is not None)
 
 
 def modify_request(op) -> ModifyRequest:
     action = elements(op)[0]
     if action.tag not in MODIFICATIONS:
         raise NotEmulatedShape(f"orderModification/{action.tag}")
-    return ModifyRequest(op.get("orderCode"), action.tag,
-                         amount(action) if action.find("amount") is not None else None)
+    return ModifyRequest(order_code(op), action.tag,
+                         amount(action) if action.find("amount") is not None else None,
+                         action.get("reference") or None)
 
 
 class NotEmulatedShape(Invalid):

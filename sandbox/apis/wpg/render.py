@@ -89,7 +89,7 @@ def amount(value: int, currency: str, exponent: int, credit: bool = True) -> str
 
 
 BALANCE = {"AUTHORISED": "IN_PROCESS_AUTHORISED", "CAPTURED": "IN_PROCESS_CAPTURED",
-           "SENT_FOR_REFUND": "IN_PROCESS_CAPTURED"}
+           "SENT_FOR_REFUND": "IN_PROCESS_CAPTURED", "REFUND_FAILED": "IN_PROCESS_CAPTURED"}
 
 
 def payment(p: Payment, last_event: str) -> str:
@@ -107,6 +107,7 @@ def payment(p: Payment, last_event: str) -> str:
         balance = f'<balance accountType="{BALANCE[last_event]}">{amount(left, p.currency, exp)}</balance>'
     scheme = (f"<schemeResponse><transactionIdentifier>{escape(m['schemeId'])}</transactionIdentifier>"
               "</schemeResponse>" if m.get("schemeId") else "")
+    tds = f'<ThreeDSecureResult description="{m["threeDSResult"]}"/>' if m.get("threeDSResult") else ""
     return (
         f"<payment><paymentMethod>{m['paymentMethod']}</paymentMethod>"
         f'<paymentMethodDetail><card number="{masked}" type="{card_type}">'
@@ -114,7 +115,7 @@ def payment(p: Payment, last_event: str) -> str:
         f"{amount(p.amount, p.currency, exp)}<lastEvent>{last_event}</lastEvent>{auth}{iso}"
         f'<CVCResultCode description="{m.get("cvcResult", "NOT SENT TO ACQUIRER")}"/>'
         f'<AVSResultCode description="{m.get("avsResult", "NOT SENT TO ACQUIRER")}"/>'
-        f"{holder}<issuerCountryCode>{m.get('country', 'N/A')}</issuerCountryCode>{balance}"
+        f"{tds}{holder}<issuerCountryCode>{m.get('country', 'N/A')}</issuerCountryCode>{balance}"
         f"<cardNumber>{masked}</cardNumber><riskScore value=\"1\"/>{scheme}</payment>"
     )
 
@@ -139,6 +140,22 @@ def order_reply(env: Env, p: Payment) -> str:
     return order_status(p.id, payment(p, last_event(p)) + order_token(env, p))
 
 
+ACS_PATH = "/jsp/test/shopper/ThreeDResponseSimulator.jsp"  # the vendor's test simulator path (wpg.md §11.1)
+CHALLENGE_PATH = "/shopper/3ds/challenge.html"  # the vendor's test challenge URL path (wpg.md §11.2)
+
+
+def challenge(record: dict, base_url: str) -> str:
+    """The first-leg reply of a challenged order: request3DSecure (3DS1) or challengeRequired (3DS2)."""
+    if record["kind"] == "3ds1":
+        return (f"<requestInfo><request3DSecure><paRequest>{record['paRequest']}</paRequest>"
+                f"<issuerURL>{cdata(base_url + ACS_PATH)}</issuerURL></request3DSecure></requestInfo>"
+                f"<echoData>{record['echoData']}</echoData>")
+    return (f"<challengeRequired><threeDSChallengeDetails><threeDSVersion>2.1.0</threeDSVersion>"
+            f"<transactionId3DS>{record['challengeId']}</transactionId3DS>"
+            f"<acsURL>{cdata(base_url + CHALLENGE_PATH)}</acsURL><payload>{record['payload']}</payload>"
+            f"</threeDSChallengeDetails></challengeRequired>")
+
+
 def order_status(order_code: str, inner: str) -> str:
     return f"<orderStatus orderCode={quoteattr(order_code)}>{inner}</orderStatus>"
 
@@ -151,17 +168,50 @@ def ok(inner: str) -> str:
     return f"<ok>{inner}</ok>"
 
 
+IPA, IPC = "IN_PROCESS_AUTHORISED", "IN_PROCESS_CAPTURED"
+
+
+def _posting(account: str, value: int, p: Payment, exp: int, credit: bool) -> str:
+    sign = "credit" if credit else "debit"
+    return (f'<accountTx accountType="{account}" batchId="1"><amount value="{value}" '
+            f'currencyCode="{escape(p.currency)}" exponent="{exp}" debitCreditIndicator="{sign}"/></accountTx>')
+
+
+def journal(p: Payment, last_event: str, now: float) -> str:
+    """The notification's journal: postings per event as in the vendor's samples (wpg.md §11.5
+    table), the modification's reference as journalReference, a reason as @description."""
+    exp = int(p.meta.get("exponent", 2))
+    last = {e["type"]: e for e in p.events}  # the latest event of each type
+    refund = last.get("refund", {}).get("amount", 0)
+    postings, refs, description = "", "", ""
+    if last_event == "AUTHORISED":
+        postings = _posting(IPA, p.amount, p, exp, True)
+    elif last_event == "CANCELLED":
+        postings = _posting(IPA, p.amount, p, exp, False)
+    elif last_event == "CAPTURED":
+        postings = _posting(IPC, p.captured, p, exp, True) + _posting(IPA, p.captured, p, exp, False)
+        ref = last.get("capture", {}).get("id")
+        refs = f'<journalReference type="capture" reference={quoteattr(ref)}/>' if ref else ""
+    elif last_event == "SENT_FOR_REFUND":
+        postings = _posting(IPC, refund, p, exp, False)
+        ref = last.get("refund", {}).get("id")
+        refs = f'<journalReference type="refund" reference={quoteattr(ref)}/>' if ref else ""
+    elif last_event == "REFUND_FAILED":
+        failed = last.get("refund_failed", {}).get("amount") or refund
+        postings = _posting(IPC, failed, p, exp, True)
+        description = ' description="Refund failed"'
+    elif last_event in ("REFUSED", "ERROR"):
+        description = f" description={quoteattr(p.meta.get('isoDescription') or last_event)}"
+    return (f'<journal journalType="{last_event}"{description}><bookingDate>{day_date(now)}</bookingDate>'
+            f"{postings}{refs}</journal>")
+
+
 def notification(merchant_code: str, order_code: str, payment_xml: str, token_xml: str, last_event: str,
                  p: Payment, now: float) -> str:
-    """`paymentService/notify/orderStatusEvent` (wpg.md §6.2)."""
-    exp = int(p.meta.get("exponent", 2))
-    account = {"AUTHORISED": "IN_PROCESS_AUTHORISED", "CAPTURED": "IN_PROCESS_CAPTURED",
-               "SENT_FOR_REFUND": "IN_PROCESS_CAPTURED"}.get(last_event)
-    tx = f'<accountTx accountType="{account}" batchId="1">{amount(p.amount, p.currency, exp)}</accountTx>' if account else ""
+    """`paymentService/notify/orderStatusEvent` (wpg.md §6.2, §11.5)."""
     body = (
         f'<paymentService version="1.4" merchantCode={quoteattr(merchant_code)}><notify>'
-        f"<orderStatusEvent orderCode={quoteattr(order_code)}>{payment_xml}{token_xml}"
-        f'<journal journalType="{last_event}"><bookingDate>{day_date(now)}</bookingDate>{tx}</journal>'
+        f"<orderStatusEvent orderCode={quoteattr(order_code)}>{payment_xml}{token_xml}{journal(p, last_event, now)}"
         f"</orderStatusEvent></notify></paymentService>"
     )
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + DOCTYPE + "\n" + body

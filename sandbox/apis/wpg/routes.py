@@ -16,10 +16,11 @@ from xml.sax.saxutils import quoteattr
 
 from aiohttp import web
 
+from ...core.payments import PENDING
 from ...core.tenants import TenantId
-from ...core.wpg import orders, token_service
+from ...core.wpg import idempotency, lifecycle, orders, token_service
 from ...web.body import read_body, set_context
-from . import parse, render
+from . import parse, render, reply_format, threeds_pages
 from .context import Ctx
 from .errors import (
     CONTENT_TYPE,
@@ -53,8 +54,7 @@ def strict_reference(ctx: Ctx) -> bool:
 
 
 def token_create(ctx: Ctx, op) -> str:
-    details = op.find("paymentInstrument/cardDetails")
-    card = parse.card(details, pan_required=True)
+    card, details = parse.token_card(op)
     if details.find("cvc") is not None and ctx.option("wpg.reject_cvc_on_create"):
         raise Invalid(2, "cvc data cannot be stored")  # DOC-TOKERR; secure-test accepts it (wpg.md §3.3)
     ct, shopper = parse.create_token(op.find("createToken"), text(op, "authenticatedShopperID"),
@@ -68,7 +68,8 @@ def token_create(ctx: Ctx, op) -> str:
 def token_inquiry(ctx: Ctx, op) -> str:
     scope, shopper = parse.scope_and_shopper(op, "token inquiry")
     found = token_service.inquire(ctx, scope, shopper, text(op, "paymentTokenID"),
-                                  detokenise=op.get("detokenisation") == "true", mark_used=op.get("markUsed") == "true")
+                                  detokenise=op.get("detokenisation") == "true", mark_used=op.get("markUsed") == "true",
+                                  inline_key=parse.rsa_public_key(op))
     if found.refusal:
         return render.token_error(found.token, 7, found.refusal)
     profile = ctx.profile(found.token.pan)
@@ -86,10 +87,7 @@ def token_retrieval(ctx: Ctx, op) -> str:
 
 def token_update(ctx: Ctx, op) -> str:
     scope, shopper = parse.scope_and_shopper(op, "token update")
-    details = op.find("paymentInstrument/cardDetails")
-    if details.find("cvc") is not None:
-        raise Invalid(2, "cvc data cannot be stored")  # DOC-TOKERR (wpg.md §4.6)
-    card = parse.card(details, pan_required=False)
+    card = parse.update_card(op)
     parse.event_reference(text(op, "tokenEventReference"), strict_reference(ctx))
     token_id = text(op, "paymentTokenID")
     token_service.update_token(ctx, scope, shopper, token_id, card)
@@ -105,20 +103,22 @@ def token_delete(ctx: Ctx, op) -> str:
 
 
 def order(ctx: Ctx, op) -> str:
-    code = op.get("orderCode") or ""
+    code = parse.order_code(op)
     try:
-        p = orders.authorise(ctx, parse.order_request(op, strict_reference(ctx)))
+        p = orders.submit(ctx, parse.order_request(op, strict_reference(ctx)))
     except REFUSALS as e:
         raise Scoped(code, *refusal(e)) from None
     if p.meta.get("payout"):
         # paymentDetails action="REFUND" (ActiveMerchant `credit`, payouts): ok/refundReceived (NOTES §1).
         return render.ok(f"<refundReceived orderCode={quoteattr(code)}>"
                          f"{render.amount(p.amount, p.currency, int(p.meta['exponent']))}</refundReceived>")
+    if "threeDS" in p.meta and p.status == PENDING:
+        return render.order_status(code, render.challenge(p.meta["threeDS"], ctx.base_url))
     return render.order_reply(ctx, p)
 
 
 def order_inquiry(ctx: Ctx, op) -> str:
-    code = op.get("orderCode") or ""
+    code = parse.order_code(op)
     try:
         p = orders.find(ctx, code)
     except REFUSALS as e:
@@ -180,6 +180,29 @@ async def payment_service(request: web.Request) -> web.Response:
     allowed = core.credentials.wpg(*creds) if creds else None
     if allowed is None:
         return unauthorized()
+    key = request.headers.get("Idempotency-Key")
+    mode = core.options["wpg.idempotency"] if key is not None else "ignore"
+    inflight = request.app["wpg.inflight"]
+    mark = (creds[0], key.lower()) if mode != "ignore" else None
+    busy = mark in inflight
+    if mark is not None and not busy:
+        inflight.add(mark)  # held while the body is read and handled: a repeat meanwhile is "in progress"
+    try:
+        return await _payment_service(request, core, allowed, key if mode != "ignore" else None, mode, busy)
+    finally:
+        if mark is not None and not busy:
+            inflight.discard(mark)
+
+
+def idempotent(name: str, op) -> bool:
+    """Authorisation, payout, capture and refund carry Idempotency-Key (wpg.md §11.4)."""
+    if name == "order":
+        return True
+    return name == "orderModification" and any(c.tag in ("capture", "refund") for c in op if isinstance(c.tag, str))
+
+
+async def _payment_service(request: web.Request, core, allowed, key: str | None, mode: str,
+                           busy: bool) -> web.Response:
     body = await read_body(request)
     try:
         root = parse_document(body)
@@ -194,15 +217,37 @@ async def payment_service(request: web.Request) -> web.Response:
     if tid is None:  # the DTD makes merchantCode an NMTOKEN; a name we cannot store is refused
         return _with_cookie(request, error_reply(merchant_from_auth(request), 4, "Security violation", version))
     set_context(request, tenant=tid, operation=name)
-    ctx = Ctx(core, tid, merchant)
+    ctx = Ctx(core, tid, merchant, base_url(request))
+    lifecycle.advance(ctx)  # statuses that fell due on the virtual clock since the last request
+    key = key if key is not None and idempotent(name, op) else None
     try:
+        if key is not None:
+            idempotency.check_key(key, mode)
+            if busy:
+                raise idempotency.IdempotencyError(idempotency.IN_PROGRESS)
+            stored = idempotency.stored_reply(ctx, key)
+            if stored is not None:  # the original reply; the request is not processed again
+                return web.Response(body=stored.encode(), headers={"Content-Type": CONTENT_TYPE,
+                                                                   "Set-Cookie": request.app["wpg.cookie"]})
         inner = HANDLERS.get(name, not_emulated)(ctx, op)
+    except idempotency.IdempotencyError as e:
+        key = None  # a refused key stores nothing
+        inner = f"<orderStatus orderCode={quoteattr(op.get('orderCode') or '')}>{error_element(e.code, e.text)}</orderStatus>"
     except Scoped as e:
         inner = f"<orderStatus orderCode={quoteattr(e.order_code)}>{error_element(e.code, e.text)}</orderStatus>"
     except REFUSALS as e:
         inner = error_element(*refusal(e))
-    return web.Response(body=reply_document(merchant, inner, version),
-                        headers={"Content-Type": CONTENT_TYPE, "Set-Cookie": request.app["wpg.cookie"]})
+    reply = reply_document(merchant, inner, version)
+    if core.options["wpg.reply_format"] == "vendor":
+        reply = reply_format.vendor(reply)
+    if key is not None:
+        idempotency.remember(ctx, key, reply.decode(), core.options["wpg.idempotency_ttl_days"])
+    return web.Response(body=reply, headers={"Content-Type": CONTENT_TYPE, "Set-Cookie": request.app["wpg.cookie"]})
+
+
+def base_url(request: web.Request) -> str:
+    """scheme://host of this request: the sandbox's ACS and challenge pages are served here."""
+    return f"{request.scheme}://{request.host}"
 
 
 def _with_cookie(request: web.Request, resp: web.Response) -> web.Response:
@@ -214,6 +259,8 @@ def setup(app: web.Application) -> None:
     app.router.add_post(PATH, payment_service)
     app["wpg.machine"] = secrets.token_hex(4)  # the vendor's session-affinity cookie (wpg.md §1.1)
     app["wpg.cookie"] = f"machine={app['wpg.machine']};path=/"
+    app["wpg.inflight"] = set()  # (user, Idempotency-Key) being processed
+    threeds_pages.setup(app)
     notifier = Notifier(app["core"])
     app.on_startup.append(notifier.start)
     app.on_cleanup.append(notifier.stop)

@@ -48,3 +48,31 @@ def encrypt_pan(key: dict, pan: str) -> str:
         algo = hashes.SHA1() if scheme == "oaep-sha1" else hashes.SHA256()
         chosen = pad.OAEP(mgf=pad.MGF1(algorithm=algo), algorithm=algo, label=None)
     return base64.b64encode(public.encrypt(pan.encode(), chosen)).decode()
+
+
+def _big_int(text: str) -> int:
+    """A key number as sent: hex (only hex digits) or base64 of the big-endian bytes."""
+    text = "".join(text.split())
+    if not text or len(text) > 2048:
+        raise InvalidKey("modulus and exponent must be non-empty base64 or hex")
+    if all(c in "0123456789abcdefABCDEF" for c in text) and len(text) % 2 == 0 and len(text) >= 512:
+        return int(text, 16)
+    try:
+        return int.from_bytes(base64.b64decode(text + "=" * (-len(text) % 4), validate=True), "big")
+    except ValueError:
+        raise InvalidKey("modulus and exponent must be base64 (or hex) big-endian numbers") from None
+
+
+def key_from_parts(modulus: str, exponent: str, padding: str = DEFAULT_PADDING) -> dict:
+    """An inline rsaPublicKey (modulus, exponent) as the stored-key dict encrypt_pan takes. The
+    encoding is undocumented (wpg.md §9.1); base64 of the big-endian bytes, as Java's
+    BigInteger.toByteArray() clients send, or hex."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    n, e = _big_int(modulus), _big_int(exponent)
+    if n.bit_length() != KEY_BITS or e < 3 or e % 2 == 0:
+        raise InvalidKey(f"an RSA {KEY_BITS}-bit modulus and an odd public exponent are required")
+    pem = rsa.RSAPublicNumbers(e, n).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return {"public_key": pem, "padding": padding}

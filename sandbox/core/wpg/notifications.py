@@ -23,7 +23,9 @@ from ..store import Store, Tenant
 if TYPE_CHECKING:
     from .env import Env
 
-EVENTS = ("AUTHORISED", "REFUSED", "CANCELLED", "CAPTURED", "SENT_FOR_REFUND", "ERROR")
+EVENTS = ("AUTHORISED", "REFUSED", "CANCELLED", "CAPTURED", "SENT_FOR_REFUND", "ERROR", "SETTLED", "REFUNDED",
+          "REFUND_FAILED", "CHARGED_BACK", "CHARGEBACK_REVERSED", "INFORMATION_REQUESTED", "INFORMATION_SUPPLIED",
+          "EXPIRED", "CAPTURE_FAILED")
 DEFAULT_EVENTS = ("AUTHORISED", "REFUSED", "CANCELLED")  # the minimum the seed asks merchants to enable
 RETRY_AFTER = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
 OUTBOX_MAX = 500
@@ -127,22 +129,36 @@ def outbox(tenant: Tenant | None) -> list[dict]:
     return tenant.state.outbox if tenant else []
 
 
-def due(tenant: Tenant | None, now: float) -> list[dict]:
-    return [n for n in outbox(tenant) if n["status"] == "pending" and n["nextAttemptAt"] <= now]
+def due(tenant: Tenant | None, now: float, in_order: bool = False) -> list[dict]:
+    """Notifications to send now. `in_order`: only the merchant's oldest pending one, so later
+    ones wait while it is retried (the vendor's head-of-line blocking, wpg.md §11.5)."""
+    pending = [n for n in outbox(tenant) if n["status"] == "pending"]
+    if in_order:
+        pending = pending[:1]
+    return [n for n in pending if n["nextAttemptAt"] <= now]
 
 
-def record_attempt(note: dict, now: float, *, status: int | None, acknowledged: bool, error: str | None) -> None:
+def retry_schedule(first_seconds: int = RETRY_AFTER[0], attempts: int = len(RETRY_AFTER)) -> tuple[int, ...]:
+    """The waits before each retry: RETRY_AFTER scaled so the first is `first_seconds`, cut or
+    extended (at the last wait) to `attempts` retries (options wpg.notify_retry_first_seconds,
+    wpg.notify_retry_attempts; the vendor's interval is undocumented, it gives up after 7 days)."""
+    scaled = [max(1, round(w * first_seconds / RETRY_AFTER[0])) for w in RETRY_AFTER]
+    return tuple((scaled + [scaled[-1]] * attempts)[:attempts])
+
+
+def record_attempt(note: dict, now: float, *, status: int | None, acknowledged: bool, error: str | None,
+                   schedule: tuple[int, ...] = RETRY_AFTER) -> None:
     note["attempts"].append({"at": now, "status": status, "acknowledged": acknowledged, "error": error})
     if acknowledged:
         note["status"] = "delivered"
         note["nextAttemptAt"] = None
         return
     failures = len(note["attempts"])
-    if failures > len(RETRY_AFTER):
+    if failures > len(schedule):
         note["status"] = "failed"
         note["nextAttemptAt"] = None
     else:
-        note["nextAttemptAt"] = now + RETRY_AFTER[failures - 1]
+        note["nextAttemptAt"] = now + schedule[failures - 1]
 
 
 def redeliver(store: Store, note_id: str) -> dict | None:

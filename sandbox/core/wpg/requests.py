@@ -45,6 +45,24 @@ class OrderRequest:
     stored_credentials: bool = False
     scheme_id: str | None = None  # storedCredentials/schemeTransactionIdentifier sent by the merchant
     payout: bool = False  # paymentDetails action="REFUND": a credit to the card (ActiveMerchant `credit`)
+    pay_as_order: str | None = None  # payAsOrder@orderCode: pay with the card of that earlier order
+    description: str = ""
+    session_id: str | None = None  # paymentDetails/session@id (3-D Secure legs share it)
+    browser_headers: bool = False  # shopper/browser acceptHeader and userAgentHeader both sent
+    dynamic3ds: str | None = None  # dynamic3DS@overrideAdvice: do3DS | no3DS
+    flex: bool = False  # additional3DSData sent: the merchant runs 3DS2 (Flex)
+    mpi_authenticated: bool = False  # paymentDetails/info3DSecure with external MPI data (cavv, eci ...)
+
+
+@dataclass(slots=True)
+class AuthenticationResult:
+    """The second leg of a 3-D Secure order: `info3DSecure` (paResponse or completedAuthentication)
+    with the first leg's session id (wpg.md §11.1, §11.2)."""
+
+    order_code: str
+    session_id: str | None
+    pa_response: str | None  # 3DS1
+    completed: bool  # 3DS2 completedAuthentication
 
 
 @dataclass(slots=True)
@@ -52,3 +70,4 @@ class ModifyRequest:
     order_code: str
     action: str  # capture | cancel | refund | cancelOrRefund | voidSale
     amount: Amount | None
+    reference: str | None = None  # capture@reference / refund@reference (journalReference in notifications)

@@ -11,7 +11,7 @@ from ..cards import CardProfile
 from ..tokens import Outcome, Token
 from . import account_updater
 from . import tokens as wpg_tokens
-from .detokenise import encrypt_pan
+from .detokenise import DEFAULT_PADDING, InvalidKey, encrypt_pan, key_from_parts
 from .env import Env
 from .errors import WpgError
 from .requests import CreateToken
@@ -38,12 +38,20 @@ class Inquiry:
 
 
 def inquire(env: Env, scope: str, shopper: str | None, token_id: str, *, detokenise: bool = False,
-            mark_used: bool = False) -> Inquiry:
+            mark_used: bool = False, inline_key: tuple[str, str] | None = None) -> Inquiry:
+    """paymentTokenInquiry; `inline_key` is the request's rsaPublicKey (modulus, exponent), used
+    instead of the registered key for this detokenisation (vendor DTD v1.4.2)."""
     now = env.now()
     tenant = env.store.peek(env.tid)
     token = wpg_tokens.find(tenant, scope, shopper, token_id, now)
     key = None
-    if detokenise:
+    if detokenise and inline_key is not None:
+        try:
+            key = key_from_parts(*inline_key, (tenant.state.key or {}).get("padding", DEFAULT_PADDING)
+                                 if tenant else DEFAULT_PADDING)
+        except InvalidKey as e:
+            raise WpgError(5, f"rsaPublicKey: {e}") from None
+    elif detokenise:
         key = tenant.state.key if tenant else None
         if not key:
             raise WpgError(4, NO_KEY)

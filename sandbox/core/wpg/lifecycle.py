@@ -1,0 +1,119 @@
+"""What happens to an order after the reply (wpg.md §11.5): statuses the vendor sends later,
+on the tenant's virtual clock, each with its order notification.
+
+* CAPTURED -> SETTLED after `wpg.settle_after_minutes` (the vendor: "typically within 15 minutes";
+  in its test environment only via "Simulate Settlement");
+* SENT_FOR_REFUND -> REFUNDED after `wpg.refund_after_minutes`;
+* on demand (control plane `POST /_sandbox/tenants/{tenant}/orders/{orderCode}/events`, fixtures):
+  REFUND_FAILED (the last refund is given back), CHARGED_BACK, CHARGEBACK_REVERSED,
+  INFORMATION_REQUESTED, INFORMATION_SUPPLIED, SETTLED, REFUNDED, EXPIRED (an unused
+  authorisation), CAPTURE_FAILED (the capture is undone). No documented test magic produces these.
+
+The status shown as `lastEvent` is kept in `Payment.meta["statusEvent"]` until the next
+modification; the schedule is in WpgState.schedule so reset and snapshots cover it. Due entries
+are applied when a request for the merchant arrives and by the notification loop.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from ..payments import AUTHORISED, CAPTURED, REFUNDED, Payment
+from . import notifications
+from .env import Env
+from .errors import OrderError
+
+LATER = {"CAPTURED": ("SETTLED", "wpg.settle_after_minutes"),
+         "SENT_FOR_REFUND": ("REFUNDED", "wpg.refund_after_minutes")}
+TRIGGERS = ("SETTLED", "REFUNDED", "REFUND_FAILED", "CHARGED_BACK", "CHARGEBACK_REVERSED", "INFORMATION_REQUESTED",
+            "INFORMATION_SUPPLIED", "EXPIRED", "CAPTURE_FAILED")
+_scheduled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Store -> tenant ids with a schedule
+
+
+def follow_up(env: Env, p: Payment, event: str) -> None:
+    """After `event` was sent for `p`, schedule the status the vendor sends later, if any."""
+    later = LATER.get(event)
+    if later is None:
+        return
+    status, option = later
+    tenant = env.store.write(env.tid)
+    tenant.state.schedule.append({"orderCode": p.id, "event": status,
+                                  "at": env.now() + 60 * env.core.options[option]})
+    _scheduled.setdefault(env.store, set()).add(env.tid)
+
+
+def scheduled_tenants(store) -> list:
+    return list(_scheduled.get(store, ()))
+
+
+def advance(env: Env) -> int:
+    """Apply every scheduled status that is due on the tenant's clock; returns how many."""
+    tenant = env.store.peek(env.tid)
+    if tenant is None or not tenant.state.schedule:
+        _scheduled.get(env.store, set()).discard(env.tid)
+        return 0
+    now = env.now()
+    due = [e for e in tenant.state.schedule if e["at"] <= now]
+    if not due:
+        return 0
+    env.store.write(env.tid)
+    tenant.state.schedule = [e for e in tenant.state.schedule if e["at"] > now]
+    for entry in sorted(due, key=lambda e: e["at"]):
+        p = tenant.payments.get(entry["orderCode"])
+        if p is not None and _allowed(p, entry["event"]) is None:
+            _apply(env, p, entry["event"])
+    return len(due)
+
+
+def _allowed(p: Payment, event: str) -> str | None:
+    """Why `event` cannot happen to `p` now, or None."""
+    current = p.meta.get("statusEvent")
+    if event in ("SETTLED", "CAPTURE_FAILED") and p.status != CAPTURED:
+        return "the order is not captured"
+    if event in ("REFUNDED", "REFUND_FAILED") and not p.refunded:
+        return "the order has no refund"
+    if event in ("CHARGED_BACK", "INFORMATION_REQUESTED") and p.status not in (CAPTURED, REFUNDED):
+        return "the order is not captured"
+    if event == "INFORMATION_SUPPLIED" and current != "INFORMATION_REQUESTED":
+        return "no information was requested"
+    if event == "CHARGEBACK_REVERSED" and current != "CHARGED_BACK":
+        return "the order is not charged back"
+    if event == "EXPIRED" and p.status != AUTHORISED:
+        return "the order is not an open authorisation"
+    return None
+
+
+def _apply(env: Env, p: Payment, event: str) -> None:
+    now = env.now()
+    given_back = 0
+    if event == "REFUND_FAILED":
+        last = next((e for e in reversed(p.events) if e["type"] == "refund"), None)
+        given_back = last["amount"] if last else p.refunded
+        p.refunded -= given_back
+        if p.status == REFUNDED:
+            p.status = CAPTURED
+        tenant = env.store.peek(env.tid)
+        tenant.state.schedule = [e for e in tenant.state.schedule
+                                 if not (e["orderCode"] == p.id and e["event"] == "REFUNDED")]
+    elif event == "CAPTURE_FAILED":
+        p.status, p.captured = AUTHORISED, 0
+    p.meta["statusEvent"] = event
+    p.events.append({"type": event.lower(), "amount": given_back, "at": now, "id": None})
+    notifications.emit(env, p, event)
+
+
+def trigger(env: Env, order_code: str, event: str) -> Payment:
+    """Make `event` happen to the order now (control plane, fixtures)."""
+    if event not in TRIGGERS:
+        raise OrderError(5, f"event must be one of {', '.join(TRIGGERS)}")
+    tenant = env.store.peek(env.tid)
+    p = tenant.payments.get(order_code) if tenant else None
+    if p is None:
+        raise OrderError(5, f"Could not find payment for order {order_code}")
+    advance(env)
+    why = _allowed(p, event)
+    if why is not None:
+        raise OrderError(5, f"{event} cannot happen now: {why}")
+    env.store.write(env.tid)
+    _apply(env, p, event)
+    return p
