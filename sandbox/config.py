@@ -20,4 +20,4 @@ class Config:
     journal_size: int = 1000
     admin_token: str | None = None
     client_timeout: float = 60.0  # seconds a client may stall on headers, body or idle keep-alive
-    options: dict = field(default_factory=dict)  # per-API switches (see README "Options")
+    options: dict = field(default_factory=dict)  # per-API switches (docs/cli.md "Options", core/options.py)
