@@ -159,7 +159,7 @@ async def serve(config: Config) -> int:
     except (FixtureError, SnapshotError, OptionError) as e:
         print(f"sandbox: {e}", file=sys.stderr)
         return 2
-    # Slow or broken clients (README "Reliability"): aiohttp closes a connection that has not
+    # Slow or broken clients (docs/reliability.md): aiohttp closes a connection that has not
     # sent a complete request within keepalive_timeout of connecting (or of its last answer),
     # so one timeout covers slow headers and idle keep-alive; read_body() times out a stalled
     # body. Header limits are explicit so an oversized request line or header gets a 400.

@@ -21,4 +21,4 @@ class Config:
     admin_token: str | None = None
     client_timeout: float = 60.0  # seconds a client may stall on headers, body or idle keep-alive
     allow_hosts: list[str] = field(default_factory=list)  # extra Host names for the control plane
-    options: dict = field(default_factory=dict)  # per-API switches (see README "Options")
+    options: dict = field(default_factory=dict)  # per-API switches (docs/options.md, core/options.py)

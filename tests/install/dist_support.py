@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 import venv
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,20 +112,38 @@ def _prune(root: Path, keep: Path, count: int = 3) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _requirements(wheel: Path) -> list[str]:
+    """The wheel's declared dependencies (Requires-Dist in its METADATA)."""
+    with zipfile.ZipFile(wheel) as zf:
+        meta = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = zf.read(meta).decode().split("\n\n", 1)[0].splitlines()
+    return sorted(line.split(":", 1)[1].strip() for line in lines if line.startswith("Requires-Dist:"))
+
+
 def installed_venv(wheel: Path, *also: str, extras: str = "") -> Path:
-    """A fresh venv with `wheel` installed NOT editable (plus `also` packages), cached by the
-    wheel's sha256 and what else was asked for."""
+    """A venv with `wheel` installed NOT editable (plus `also` packages).
+
+    Cached by what pip has to resolve: the wheel's declared dependencies, the extras and `also`.
+    The first install resolves everything from the index into a fresh venv; when only the
+    package's own code changed since, the new wheel replaces the old one with --no-deps
+    --force-reinstall (pip removes every file the old version installed, so nothing stale stays):
+    a code change costs seconds, not a dependency download."""
     spec = f"{wheel}[{extras}]" if extras else str(wheel)
-    key = hashlib.sha256(json.dumps([sha256_file(wheel), extras, sorted(also)]).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps([_requirements(wheel), extras, sorted(also), sys.version]).encode())
     root = CACHE / "venvs"
-    target = root / key
+    target = root / key.hexdigest()[:16]
+    python = str(target / "bin" / "python")
+    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    marker = target / ".installed-wheel"
+    digest = sha256_file(wheel)
     with cache_lock("venvs"):
-        if not (target / ".complete").exists():
+        if not marker.exists():
             shutil.rmtree(target, ignore_errors=True)
             venv.EnvBuilder(with_pip=True, clear=True).create(target)
-            run([str(target / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                 "--disable-pip-version-check", spec, *also], timeout=600)
-            (target / ".complete").write_text(wheel.name + "\n")
+            run([*pip, spec, *also], timeout=600)
+        elif marker.read_text().strip() != digest:
+            run([*pip, "--no-deps", "--force-reinstall", str(wheel)], timeout=300)
+        marker.write_text(digest + "\n")
         os.utime(target)  # newest first when pruning
         _prune(root, keep=target, count=4)
     return target

@@ -4,9 +4,10 @@ token-sandbox`), built from the tree, installed NON-editable in a fresh venv, `s
 over HTTP. A piece of package data missing from the wheel (grammar, default catalogue, examples)
 fails here, as do setuptools warnings about the packaging metadata.
 
-The wheel is cached by the source tree's hash and the venv by the wheel's sha256 (dist_support),
-so a rerun with unchanged sources skips both: cold ~40-60 s (pip installs the runtime
-dependencies), warm a few seconds.
+The wheel is cached by the source tree's hash and the venv by the dependencies pip resolves
+(dist_support.installed_venv): first run ~1 min (pip downloads and installs the runtime
+dependencies), after a code change ~20 s (a new wheel, reinstalled without its dependencies),
+unchanged sources a few seconds.
 """
 
 from __future__ import annotations
