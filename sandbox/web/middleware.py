@@ -17,9 +17,10 @@ from aiohttp import web
 from ..core.errors import TenantLimitReached
 from .adapter import Adapter
 from .guard import control_plane_refusal
+from .log_masking import install as install_log_masking
 
 log = logging.getLogger("sandbox")
-_SAFE_ID = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable, no spaces: safe to echo in a header
+_SAFE_ID = re.compile(r"^[\x21-\x7e]{1,128}\Z")  # printable, no spaces: safe to echo in a header
 # Request ids need to be unique, not secret: a PRNG seeded once from the OS avoids the urandom
 # system call of uuid.uuid4() on every request. The id seed (--seed) is deliberately not used.
 _rid_bits = random.Random(os.urandom(16)).getrandbits
@@ -34,6 +35,7 @@ def new_request_id() -> str:
 
 
 def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_body: int):
+    install_log_masking()  # aiohttp's own error logs quote raw requests: mask them too
     owners = [(p, api) for api in apis for p in api.prefixes]
     default = next(a for a in apis if a.name == "access")  # Access owns "/" (discovery)
 
