@@ -41,6 +41,8 @@ def read_state(path: Path) -> dict | None:
     except (ValueError, UnicodeDecodeError) as e:
         raise SnapshotError(f"{path}: not a Token Sandbox state file (not valid JSON: {e}); "
                             "fix it, or remove it to start empty") from None
+    except RecursionError:  # e.g. 100,000 nested arrays: one clear line and exit 2, not a traceback
+        raise SnapshotError(f"{path}: not a Token Sandbox state file (nested too deeply)") from None
     if not isinstance(doc, dict) or "tenants" not in doc or doc.get("format", FORMAT) != FORMAT:
         raise SnapshotError(f"{path}: not a Token Sandbox state file (expected a JSON object with "
                             f"\"format\": \"{FORMAT}\" and \"tenants\"); refusing to overwrite it")

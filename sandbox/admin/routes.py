@@ -83,7 +83,9 @@ def guarded(handler):
         token = request.app["config"].admin_token
         if token and handler.__name__ != "health":
             sent = request.headers.get("X-Admin-Token") or _bearer(request.headers.get("Authorization", ""))
-            if not sent or not hmac.compare_digest(sent, token):
+            # Compared as UTF-8 bytes: compare_digest raises TypeError on non-ASCII str (a 500).
+            if not sent or not hmac.compare_digest(sent.encode("utf-8", "surrogateescape"),
+                                                   token.encode("utf-8", "surrogateescape")):
                 return admin_error(request, 401, "the control plane needs the admin token "
                                                  "(header 'Authorization: Bearer <token>' or 'X-Admin-Token')")
         try:
@@ -180,7 +182,7 @@ async def get_journal(request: web.Request) -> web.Response:
     if api is not None and api not in (*APIS, "admin"):
         raise AdminError(400, f"api {api!r} is not one of access, opp, wpg, admin")
     since_raw = request.query.get("since", "0")
-    if not since_raw.isdigit():
+    if not (since_raw.isascii() and since_raw.isdigit() and len(since_raw) <= 18):  # "²", 5,000 digits
         raise AdminError(400, f"since {since_raw!r} is not a non-negative integer")
     journal = core_of(request).journal
     return json_response({"size": journal.size, "entries": journal.entries(tid, api, int(since_raw))})

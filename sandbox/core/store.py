@@ -15,6 +15,7 @@ from typing import Any
 from .clock import Clock
 from .errors import SnapshotError, TenantLimitReached
 from .ids import Ids
+from .snapshot_check import check_clock, check_tenant
 from .tenants import APIS, Tenant, TenantId, valid_tenant_id
 
 __all__ = ["APIS", "SNAPSHOT_VERSION", "Store", "Tenant", "TenantId", "valid_tenant_id"]
@@ -102,6 +103,17 @@ class Store:
         tenants_raw = snap.get("tenants")
         if not isinstance(tenants_raw, dict):
             raise SnapshotError("tenants: expected an object keyed by tenant id")
+        unknown = set(snap) - {"version", "clock", "tenants"}
+        if unknown:
+            raise SnapshotError(f"{sorted(map(str, unknown))[0]}: unknown key (a snapshot has version, clock, tenants)")
+        # Everything checked before anything is built or replaced (issue 14 §12): a snapshot that
+        # passes holds only values the sandbox itself could have written, so reads never 500.
+        for key, raw in tenants_raw.items():
+            if TenantId.parse(key) is None:
+                raise SnapshotError(f"tenants: {key!r} is not a tenant id (<access|opp|wpg>:<name>)")
+            check_tenant(key, raw)
+        if snap.get("clock") is not None:
+            check_clock(snap["clock"], "clock")
         # Building a million tokens allocates millions of container objects and none of them form
         # cycles: with the cyclic GC running, each generation-2 pass rescans everything built so
         # far (measured: a 1M-token PUT /_sandbox/state took 42 s with it, 10 s without).

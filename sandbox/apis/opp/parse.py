@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 
-AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{2})?$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
-ENTITY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-CUSTOM_KEY = re.compile(r"^customParameters\[([A-Za-z0-9._]{3,64})\]$")
-GROUP_KEY = re.compile(r"^(customer|billing|shipping)\.([A-Za-z0-9]{1,64})$")
-REGISTRATION_KEY = re.compile(r"^registrations\[([0-9]{1,2})\]\.id$")
-RESULT_CODE = re.compile(r"^[0-9]{3}\.[0-9]{3}\.[0-9]{3}$")
-URL = re.compile(r"^https?://[^\s]{1,2040}$")
+AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{2})?\Z")
+CURRENCY = re.compile(r"^[A-Z]{3}\Z")
+ENTITY = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
+CUSTOM_KEY = re.compile(r"^customParameters\[([A-Za-z0-9._]{3,64})\]\Z")
+GROUP_KEY = re.compile(r"^(customer|billing|shipping)\.([A-Za-z0-9]{1,64})\Z")
+REGISTRATION_KEY = re.compile(r"^registrations\[([0-9]{1,2})\]\.id\Z")
+RESULT_CODE = re.compile(r"^[0-9]{3}\.[0-9]{3}\.[0-9]{3}\Z")
+URL = re.compile(r"^https?://[^\s]{1,2040}\Z")
 
 BRANDS = ("VISA", "MASTER", "AMEX", "DINERS", "DISCOVER", "JCB", "MAESTRO", "VISAELECTRON", "VPAY",
           "UNIONPAY", "CHINAUNIONPAY", "MADA", "DANKORT", "CARTEBLEUE", "CARTEBANCAIRE", "ELO")
