@@ -16,7 +16,7 @@ from .clock import in_range
 from .errors import SnapshotError
 
 MAX_DEPTH = 16  # nesting inside free-form objects (meta, API data)
-MAX_TEXT = 4096  # characters of any one free-form string
+MAX_TEXT = 1_000_000  # characters of any one free-form string (a holder name may be odd, not unbounded)
 _TOKEN_KEYS = {"id", "owner", "pan", "expiryMonth", "expiryYear", "holder", "address", "createdAt", "expiresAt",
                "lastUsedAt", "updates", "meta"}
 _PAYMENT_KEYS = {"id", "amount", "currency", "status", "createdAt", "tokenId", "captured", "refunded", "events",
@@ -64,7 +64,7 @@ def json_value(value: Any, where: str, depth: int = 0) -> None:
         if not math.isfinite(value):
             _fail(where, "numbers must be finite")
     elif isinstance(value, str):
-        if len(value) > 1_000_000:
+        if len(value) > MAX_TEXT:
             _fail(where, "string too long")
     elif isinstance(value, list):
         for i, item in enumerate(value):

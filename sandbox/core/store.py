@@ -48,6 +48,8 @@ class Store:
         # (fixtures can change options at run time). None: no limit (unit tests of the core).
         self.tenant_limit: Callable[[], int] | None = None
         self._dirty: set[str] = set()
+        # Tenant ids changed since persistence last saved them (None: no --state, nothing kept).
+        self.unsaved: set[str] | None = None
         self._baseline: dict[str, dict] = {}
         self._baseline_clock: dict | None = None
         self._baseline_seed = self.ids.seed
@@ -67,6 +69,8 @@ class Store:
             t = Tenant(TenantId.parse(tid) or _bad_tenant(tid), self.ids.hex(32))
             self.tenants[tid] = t
         self._dirty.add(tid)
+        if self.unsaved is not None:
+            self.unsaved.add(tid)
         self.version += 1
         return t
 
@@ -143,10 +147,14 @@ class Store:
                 t.secret = self.ids.hex(32)
         if replace:
             self._dirty.update(self.tenants)
+            if self.unsaved is not None:
+                self.unsaved.update(self.tenants)  # dropped tenants: their rows are deleted
             self.tenants = tenants
         else:
             self.tenants.update(tenants)
         self._dirty.update(tenants)
+        if self.unsaved is not None:
+            self.unsaved.update(tenants)
         if clock is not None:
             self.clock = clock
         self.version += 1
@@ -180,6 +188,8 @@ class Store:
         self.version += 1
 
     def _restore_tenant(self, tid: str) -> None:
+        if self.unsaved is not None:
+            self.unsaved.add(tid)
         raw = self._baseline.get(tid)
         if raw is None:
             self.tenants.pop(tid, None)

@@ -93,6 +93,12 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
         except Exception:  # a bug must still answer in the API's format, never a stack trace
             log.exception("unhandled error on %s %s (request %s)", request.method, request.path, rid)
             resp = error(request, 500, "An internal error occurred in the sandbox")
+        state = app.get("state_file")
+        if state is not None and app["core"].store.unsaved:
+            try:  # --state: the change is committed before the client hears it was made (issue 14 §3)
+                await state.flush()
+            except state.WriteError:
+                resp = error(request, 503, "The change could not be saved to the state file")
         if faults.rules and api:
             await faults.after(request)
         resp.headers["X-Request-Id"] = rid
