@@ -8,9 +8,9 @@ killed process loses nothing it committed; only a power cut or kernel crash can 
 commits (FULL would add an fsync per commit for that case; docs/persistence.md).
 
 Cost (issue 14 §3): a write saves only the tenants it changed (`Store.unsaved`), so its cost is the
-size of those tenants, not of the store. The rows are serialised on the event loop (handlers
-mutate the same objects, so no other thread may read them) and written by one database thread,
-so the event loop never waits on the disk. Concurrent requests share commits (group commit).
+size of those tenants, not of the store. The changed tenants are picked on the event loop
+and serialised and written by one database thread, so the event loop never waits on the disk or
+on a big tenant's JSON. Concurrent requests share commits (group commit).
 
 `GET /_sandbox/state` stays the readable JSON export of memory. A state file in the earlier JSON
 format is validated, copied to `FILE.json-backup`, and migrated into the database once. A file
@@ -34,7 +34,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .core.errors import SnapshotError
-from .core.store import SNAPSHOT_VERSION, Store
+from .core.store import SNAPSHOT_VERSION, Store, Tenant
 
 FORMAT = "token-sandbox-state"
 SCHEMA = "1"
@@ -214,8 +214,8 @@ class StateFile:
         log.info("migrated the JSON state file %s to SQLite (the JSON is kept as %s)", self.path, backup)
 
     # -- saving --------------------------------------------------------------------------------
-    def _collect(self) -> tuple[list[tuple[str, str]], list[str], str]:
-        """Rows for the changed tenants, serialised now (on the event loop), and the global clock."""
+    def _collect(self) -> tuple[list[tuple[str, Tenant]], list[str], str]:
+        """The changed tenants (objects, not yet serialised) and the global clock, taken on the loop."""
         store = self.store
         changed, store.unsaved = store.unsaved or set(), set()
         upserts, deletes = [], []
@@ -224,12 +224,28 @@ class StateFile:
             if tenant is None:
                 deletes.append(tid)
             else:
-                upserts.append((tid, json.dumps(tenant.to_dict(), separators=(",", ":"))))
+                upserts.append((tid, tenant))
         return upserts, deletes, json.dumps(store.clock.to_dict())
 
-    def _commit(self, rows: tuple[list[tuple[str, str]], list[str], str]) -> None:
-        """One transaction (runs in the database thread, or at start and exit)."""
-        upserts, deletes, clock = rows
+    @staticmethod
+    def _serialise(tenant: Tenant) -> str:
+        """A tenant as JSON, read from the database thread while the event loop keeps running.
+
+        Handlers may change the tenant meanwhile: a dict that changes size mid-read raises
+        RuntimeError and is simply read again. A value read mid-change is at worst newer than the
+        request that asked for this commit, and the request that changed it commits again after."""
+        for _ in range(1000):
+            try:
+                return json.dumps(tenant.to_dict(), separators=(",", ":"))
+            except RuntimeError:
+                time.sleep(0.001)  # let the loop finish what it was changing
+        raise sqlite3.OperationalError("the tenant kept changing while it was being saved")
+
+    def _commit(self, rows: tuple[list[tuple[str, Tenant]], list[str], str]) -> None:
+        """One transaction (runs in the database thread, or at start and exit). Serialising here
+        keeps the cost of a big tenant off the event loop."""
+        upserts = [(tid, self._serialise(tenant)) for tid, tenant in rows[0]]
+        deletes, clock = rows[1], rows[2]
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ...core.cards import looks_like_pan, luhn_ok
 from ...core.wpg.tokens import Card
-from ...web.xml_bounds import xml_problem
+from ...web.xml_bounds import raw_problem, tree_problem
 
 DTD_PATH = Path(__file__).resolve().parents[3] / "dtd" / "paymentService_sandbox.dtd"
 _state: dict = {}
@@ -49,6 +49,8 @@ def parse_document(body: bytes):
     etree, parser, dtd = _tools()
     if not body.strip():
         raise Invalid(2, "Premature end of file: the request body is empty")
+    if problem := raw_problem(body):  # bounded work: refused before parsing (web/xml_bounds.py)
+        raise Invalid(2, problem)
     try:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as e:
@@ -61,7 +63,7 @@ def parse_document(body: bytes):
         raise Invalid(2, "The DOCTYPE must not declare entities or elements (internal DTD subset refused)")
     if not isinstance(root.tag, str) or root.tag != "paymentService":
         raise Invalid(2, f'Document root element "{root.tag}", must match DOCTYPE root "paymentService".')
-    if problem := xml_problem(body, root):  # bounded work before the super-linear DTD validation
+    if problem := tree_problem(root):  # bounded work before the super-linear DTD validation
         raise Invalid(2, problem)
     if not dtd.validate(root):
         errors = dtd.error_log.filter_from_errors() or dtd.error_log
