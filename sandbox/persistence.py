@@ -1,10 +1,21 @@
-"""`--state FILE`: restore at start, write readable JSON snapshots shortly after changes and at exit.
+"""`--state FILE`: the store kept in an SQLite database (standard library), one row per tenant.
 
-Every write goes to a temporary file in the same directory, is fsynced, then renamed over the
-old one (and the directory fsynced), so `kill -9` at any moment leaves either the previous or the
-new complete snapshot, never a torn one. The file is created with mode 0600: it holds card
-numbers and tenant secrets. A file that is not a snapshot stops the start with a clear error
-(exit 2) rather than being overwritten.
+Durability (issue 14 §3): a request that changed the store is answered only after its change is
+committed (`flush()`, awaited by the middleware before the response is sent), so an acknowledged
+write survives `kill -9`. The database runs in WAL mode with `synchronous=NORMAL`: a commit
+appends to the write-ahead log with a write() the kernel holds on the process's behalf, so a
+killed process loses nothing it committed; only a power cut or kernel crash can lose the last
+commits (FULL would add an fsync per commit for that case; docs/persistence.md).
+
+Cost (issue 14 §3): a write saves only the tenants it changed (`Store.unsaved`), so its cost is the
+size of those tenants, not of the store. The changed tenants are picked on the event loop
+and serialised and written by one database thread, so the event loop never waits on the disk or
+on a big tenant's JSON. Concurrent requests share commits (group commit).
+
+`GET /_sandbox/state` stays the readable JSON export of memory. A state file in the earlier JSON
+format is validated, copied to `FILE.json-backup`, and migrated into the database once. A file
+that is neither stops the start with a clear error (exit 2) and is never overwritten. The file is
+created with mode 0600: it holds card numbers and tenant secrets.
 """
 
 from __future__ import annotations
@@ -14,22 +25,31 @@ import contextlib
 import json
 import logging
 import os
+import sqlite3
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from aiohttp import web
 
 from .core.errors import SnapshotError
-from .core.store import Store
+from .core.store import SNAPSHOT_VERSION, Store, Tenant
 
 FORMAT = "token-sandbox-state"
-MIN_INTERVAL = 0.25  # seconds between checks; stretched when writes are slow (big stores)
+SCHEMA = "1"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+POLL = 0.25  # seconds: how often changes made outside a request (notifications) are saved
 log = logging.getLogger("sandbox.state")
 
 
+class StateWriteError(Exception):
+    """The database refused a commit (disk full, file removed): the request is answered 503."""
+
+
+# -- the earlier JSON format (read for migration and by tools) --------------------------------
 def read_state(path: Path) -> dict | None:
-    """The snapshot in `path`, None when the file does not exist; SnapshotError when unusable."""
+    """The JSON snapshot in `path`, None when the file does not exist; SnapshotError when unusable."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -41,6 +61,8 @@ def read_state(path: Path) -> dict | None:
     except (ValueError, UnicodeDecodeError) as e:
         raise SnapshotError(f"{path}: not a Token Sandbox state file (not valid JSON: {e}); "
                             "fix it, or remove it to start empty") from None
+    except RecursionError:  # e.g. 100,000 nested arrays: one clear line and exit 2, not a traceback
+        raise SnapshotError(f"{path}: not a Token Sandbox state file (nested too deeply)") from None
     if not isinstance(doc, dict) or "tenants" not in doc or doc.get("format", FORMAT) != FORMAT:
         raise SnapshotError(f"{path}: not a Token Sandbox state file (expected a JSON object with "
                             f"\"format\": \"{FORMAT}\" and \"tenants\"); refusing to overwrite it")
@@ -48,8 +70,8 @@ def read_state(path: Path) -> dict | None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    directory = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    """Write via a temporary file, fsync and rename: readers see the old or the new file, whole."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as f:
@@ -61,67 +83,211 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dfd = os.open(directory, os.O_RDONLY)
+
+
+# -- the database -----------------------------------------------------------------------------
+def is_database(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(16) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def _connect(path: Path, create: bool) -> sqlite3.Connection:
+    if create:  # created 0600 before SQLite opens it; its -wal and -shm files copy the mode
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    if create:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "CREATE TABLE tenants (id TEXT PRIMARY KEY, body TEXT NOT NULL);"
+        )
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), ("schema", SCHEMA)])
+    else:
         try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+            row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.DatabaseError:
+            row = schema = None
+        if row is None or row[0] != FORMAT:
+            db.close()
+            raise SnapshotError(f"{path}: not a Token Sandbox state file (an SQLite database of something "
+                                "else); refusing to overwrite it")
+        if schema is None or schema[0] != SCHEMA:
+            db.close()
+            raise SnapshotError(f"{path}: state file schema {schema[0] if schema else None!r} is not "
+                                f"{SCHEMA!r} (written by another version of the sandbox)")
+        db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")  # durable against kill -9 in WAL mode (module docstring)
+    return db
+
+
+def load_database(db: sqlite3.Connection) -> dict:
+    """The snapshot stored in a database (the same shape as GET /_sandbox/state)."""
+    clock = db.execute("SELECT value FROM meta WHERE key = 'clock'").fetchone()
+    tenants = {tid: json.loads(body) for tid, body in db.execute("SELECT id, body FROM tenants")}
+    return {"version": SNAPSHOT_VERSION, "clock": json.loads(clock[0]) if clock else None, "tenants": tenants}
+
+
+def read_state_file(path: str | Path) -> dict | None:
+    """The snapshot in a state file of either format (tools and tests); None when absent."""
+    path = Path(path)
+    if not is_database(path):
+        return read_state(path)
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return load_database(db)
+    finally:
+        db.close()
 
 
 class StateFile:
+    WriteError = StateWriteError  # for the middleware, which does not import this module
+
     def __init__(self, path: str | Path, store: Store) -> None:
         self.path = Path(path).absolute()
         self.store = store
-        self.written = -1  # store.version last written
-        self.writes = 0
+        self.writes = 0  # commits made
+        self._db: sqlite3.Connection | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-state")
+        self._lock: asyncio.Lock | None = None
         self._task: asyncio.Task | None = None
 
+    # -- start ---------------------------------------------------------------------------------
     def restore(self) -> bool:
         """Load the file into the store (True), or create it (False). Errors stop the start."""
         if not self.path.parent.is_dir():
             raise SnapshotError(f"{self.path}: the folder {self.path.parent} does not exist")
-        doc = read_state(self.path)
-        if doc is not None:
-            try:
-                self.store.restore({k: v for k, v in doc.items() if k not in ("format", "savedAt")})
-            except SnapshotError as e:
-                raise SnapshotError(f"{self.path}: cannot restore the state file: {e}") from None
+        existed = self.path.exists()
+        if existed and not is_database(self.path):
+            self._migrate()
         try:
-            self.write()  # proves the path is writable before we say we are ready
-        except OSError as e:
-            raise SnapshotError(f"{self.path}: cannot write the state file: {e.strerror}") from None
-        return doc is not None
+            self._db = _connect(self.path, create=not existed)
+            if existed:
+                snap = load_database(self._db)
+                try:
+                    self.store.restore(snap)
+                except SnapshotError as e:
+                    raise SnapshotError(f"{self.path}: cannot restore the state file: {e}") from None
+        except (sqlite3.Error, OSError) as e:
+            raise SnapshotError(f"{self.path}: cannot use the state file: {e}") from None
+        except SnapshotError:
+            if self._db is not None:
+                self._db.close()
+            raise
+        # From here on the store tells us what changed; everything it holds now is (about to be) saved.
+        self.store.unsaved = set() if existed else set(self.store.tenants)
+        try:
+            self._commit(self._collect())  # proves the file is writable before we say we are ready
+        except (sqlite3.Error, OSError) as e:
+            raise SnapshotError(f"{self.path}: cannot write the state file: {e}") from None
+        return existed
 
-    def encode(self) -> bytes:
-        # Serialised on the event loop: handlers mutate the same dicts, so no thread may read them.
-        snap = self.store.snapshot()
-        return json.dumps({"format": FORMAT, "savedAt": time.time(), **snap}, indent=1).encode()
+    def _migrate(self) -> None:
+        """A state file in the earlier JSON format: validate, back up, convert (once)."""
+        doc = read_state(self.path)
+        snap = {k: v for k, v in doc.items() if k not in ("format", "savedAt")}
+        try:
+            Store.parse_snapshot(snap)  # complete validation before anything is written
+        except SnapshotError as e:
+            raise SnapshotError(f"{self.path}: cannot restore the state file: {e}") from None
+        backup = self.path.with_name(self.path.name + ".json-backup")
+        write_atomic(backup, self.path.read_bytes())
+        tmp = self.path.with_name(f".{self.path.name}.migrating")
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+        db = _connect(tmp, create=True)
+        try:
+            db.execute("BEGIN")
+            db.executemany("INSERT INTO tenants VALUES (?, ?)",
+                           ((tid, json.dumps(raw)) for tid, raw in snap["tenants"].items()))
+            if snap.get("clock") is not None:
+                db.execute("INSERT INTO meta VALUES ('clock', ?)", (json.dumps(snap["clock"]),))
+            db.execute("COMMIT")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.close()
+        os.replace(tmp, self.path)  # the JSON file is replaced whole; its copy stays as the backup
+        log.info("migrated the JSON state file %s to SQLite (the JSON is kept as %s)", self.path, backup)
 
-    def write(self) -> None:
-        version = self.store.version
-        write_atomic(self.path, self.encode())
-        self.written = version
+    # -- saving --------------------------------------------------------------------------------
+    def _collect(self) -> tuple[list[tuple[str, Tenant]], list[str], str]:
+        """The changed tenants (objects, not yet serialised) and the global clock, taken on the loop."""
+        store = self.store
+        changed, store.unsaved = store.unsaved or set(), set()
+        upserts, deletes = [], []
+        for tid in changed:
+            tenant = store.tenants.get(tid)
+            if tenant is None:
+                deletes.append(tid)
+            else:
+                upserts.append((tid, tenant))
+        return upserts, deletes, json.dumps(store.clock.to_dict())
+
+    @staticmethod
+    def _serialise(tenant: Tenant) -> str:
+        """A tenant as JSON, read from the database thread while the event loop keeps running.
+
+        Handlers may change the tenant meanwhile: a dict that changes size mid-read raises
+        RuntimeError and is simply read again. A value read mid-change is at worst newer than the
+        request that asked for this commit, and the request that changed it commits again after."""
+        for _ in range(1000):
+            try:
+                return json.dumps(tenant.to_dict(), separators=(",", ":"))
+            except RuntimeError:
+                time.sleep(0.001)  # let the loop finish what it was changing
+        raise sqlite3.OperationalError("the tenant kept changing while it was being saved")
+
+    def _commit(self, rows: tuple[list[tuple[str, Tenant]], list[str], str]) -> None:
+        """One transaction (runs in the database thread, or at start and exit). Serialising here
+        keeps the cost of a big tenant off the event loop."""
+        upserts = [(tid, self._serialise(tenant)) for tid, tenant in rows[0]]
+        deletes, clock = rows[1], rows[2]
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if upserts:
+                db.executemany("INSERT OR REPLACE INTO tenants VALUES (?, ?)", upserts)
+            if deletes:
+                db.executemany("DELETE FROM tenants WHERE id = ?", [(tid,) for tid in deletes])
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (clock,))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('savedAt', ?)", (str(time.time()),))
+            db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise
         self.writes += 1
 
-    async def _watch(self) -> None:
-        interval = MIN_INTERVAL
-        trailing = False  # one more write after a change: catches a handler that wrote after an await
-        while True:
-            await asyncio.sleep(interval)
-            version = self.store.version
-            if version == self.written and not trailing:
-                continue
-            trailing = version != self.written
-            started = time.monotonic()
+    async def flush(self) -> None:
+        """Commit every change made so far; returns once it is in the database.
+
+        A request awaits this before its response is sent. While one commit runs, later requests
+        queue on the lock and the next holder commits all their changes at once."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if not self.store.unsaved:
+                return  # an earlier holder's commit already carried our change
+            rows = self._collect()
             try:
-                data = self.encode()
-                await asyncio.to_thread(write_atomic, self.path, data)
-                self.written = version
-                self.writes += 1
-            except OSError as e:
-                log.error("cannot write the state file %s: %s", self.path, e.strerror)
-            interval = max(MIN_INTERVAL, 2 * (time.monotonic() - started))
+                await asyncio.get_running_loop().run_in_executor(self._pool, self._commit, rows)
+            except (sqlite3.Error, OSError) as e:
+                self.store.unsaved.update(tid for tid, _ in rows[0])  # tried again by the next flush
+                self.store.unsaved.update(rows[1])
+                log.error("cannot write the state file %s: %s", self.path, e)
+                raise StateWriteError(str(e)) from None
+
+    async def _watch(self) -> None:
+        """Saves changes no request waits for (notification deliveries in the background)."""
+        while True:
+            await asyncio.sleep(POLL)
+            if self.store.unsaved:
+                with contextlib.suppress(StateWriteError):
+                    await self.flush()
 
     def attach(self, app: web.Application) -> None:
         async def start(app: web.Application) -> None:
@@ -133,9 +299,18 @@ class StateFile:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
             try:
-                self.write()
-            except OSError as e:
-                log.error("cannot write the state file %s at exit: %s", self.path, e.strerror)
+                await self.flush()
+            except StateWriteError:
+                pass
+            self.close()
 
         app.on_startup.append(start)
         app.on_cleanup.append(stop)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.close()
+            self._db = None

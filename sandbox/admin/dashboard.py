@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from ..core.cards import brand_of, mask
+from ..core.cards import brand_of, mask, mask_text
 from ..core.clock import iso
 from ..core.store import Store
 from ..web.guard import DASHBOARD_CSP, secure_page
@@ -46,11 +46,11 @@ def token_view(token, now: float) -> dict:
               if token.expiry_month and token.expiry_year else None)
     return {
         "id": token.id,
-        "owner": token.owner,
+        "owner": mask_text(token.owner) if token.owner else token.owner,  # free text: may hold a PAN
         "card": mask(token.pan),
         "brand": brand_of(token.pan),
         "expiry": expiry,
-        "holder": token.holder,
+        "holder": mask_text(token.holder) if token.holder else token.holder,
         "created": _when(token.created_at),
         "expires": _when(token.expires_at),
         "state": state,

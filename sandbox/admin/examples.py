@@ -31,8 +31,8 @@ COOKIE = "sandbox_oneclick_registrations"
 # the sandbox's default, permissive credentials; `?entityId=&bearer=` override them).
 ENTITY = "8a8294174b7ecb28014b9699220015cc"
 BEARER = "OGE4Mjk0MTc0YjdlY2IyOA=="
-REGISTRATION_ID = re.compile(r"^[0-9a-fA-F]{32}$")
-RESOURCE_PATH = re.compile(r"^/v[0-9]+/checkouts/[a-zA-Z0-9.-]+/(payment|registration)$")  # as PRETIX checks
+REGISTRATION_ID = re.compile(r"^[0-9a-fA-F]{32}\Z")
+RESOURCE_PATH = re.compile(r"^/v[0-9]+/checkouts/[a-zA-Z0-9.-]+/(payment|registration)\Z")  # as PRETIX checks
 MAX_STORED = 5
 
 PAGE = """<!DOCTYPE HTML>

@@ -80,7 +80,9 @@ def guarded(handler):
         token = request.app["config"].admin_token
         if token and handler.__name__ != "health":
             sent = request.headers.get("X-Admin-Token") or _bearer(request.headers.get("Authorization", ""))
-            if not sent or not hmac.compare_digest(sent, token):
+            # Compared as UTF-8 bytes: compare_digest raises TypeError on non-ASCII str (a 500).
+            if not sent or not hmac.compare_digest(sent.encode("utf-8", "surrogateescape"),
+                                                   token.encode("utf-8", "surrogateescape")):
                 return admin_error(request, 401, "the control plane needs the admin token "
                                                  "(header 'Authorization: Bearer <token>' or 'X-Admin-Token')")
         try:

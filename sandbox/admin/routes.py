@@ -99,7 +99,7 @@ async def get_journal(request: web.Request) -> web.Response:
     if api is not None and api not in (*APIS, "admin"):
         raise AdminError(400, f"api {api!r} is not one of access, opp, wpg, admin")
     since_raw = request.query.get("since", "0")
-    if not since_raw.isdigit():
+    if not (since_raw.isascii() and since_raw.isdigit() and len(since_raw) <= 18):  # "²", 5,000 digits
         raise AdminError(400, f"since {since_raw!r} is not a non-negative integer")
     journal = core_of(request).journal
     return json_response({"size": journal.size, "entries": journal.entries(tid, api, int(since_raw))})

@@ -55,7 +55,7 @@ _RANGES: list[tuple[int, int, str]] = [(lo, hi, ELO) for lo, hi in _ELO] + [
     (400000, 499999, VISA),
 ]
 
-_DIGITS = re.compile(r"^[0-9]{12,19}$")
+_DIGITS = re.compile(r"^[0-9]{12,19}\Z")
 
 
 def luhn_ok(number: str) -> bool:
@@ -108,12 +108,58 @@ def mask(number: str) -> str:
 # of a longer run. Vendor token ids start with 9 and are never caught. The character class comes
 # first (the look-behind re-checks the digit before it) so the regex engine can skip ahead to a
 # candidate digit: 3x faster on the journal's every-request bodies than a leading look-behind.
-_PAN_IN_TEXT = re.compile(r"[2-6](?<![0-9][2-6])[0-9]{11,18}(?![0-9])")
+# UnionPay also issues 81xxxx (brand_of's 810000-817199 range), so 8 is card space too. One
+# space, dash or `+` (a form-encoded space) may sit between two digits: "4444 3333 2222 1111".
+_PAN_IN_TEXT = re.compile(r"[2-68](?<![0-9][2-68])(?:[ +-]?[0-9]){11,18}(?![0-9])")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
+# The same digits written so that no plain digit run shows (issue 14 §8): JSON `\u0034`, percent
+# `%34`, XML `&#52;` / `&#x34;`, or split across CDATA sections (`4444]]><![CDATA[3333`). A
+# "digit unit" is a digit in any of those spellings; a card number is 12-19 units with at most
+# one separator between two of them. Slower, so only run when one of those spellings is present.
+_UNIT = r"(?:[0-9]|\\u003[0-9]|%3[0-9]|&#0*(?:4[89]|5[0-7]);|&#[xX]0*3[0-9];)"
+_SEP = r"(?:[ +-]|%20|%2[dD]|\\u0020|\\u002[dD]|&#32;|&#45;|\]\]><!\[CDATA\[)?"
+_SPELLED_PAN = re.compile(rf"(?<![0-9%&;\\]){_UNIT}(?:{_SEP}{_UNIT}){{11,18}}(?![0-9])")
+_UNIT_DIGIT = re.compile(r"\\u003([0-9])|%3([0-9])|&#[xX]0*3([0-9]);|&#0*(4[89]|5[0-7]);|([0-9])")
+
+# A card security code after its field name, in JSON, form or XML spelling (issue 14 §9).
+_CVV_IN_TEXT = re.compile(
+    r"(?i)((?:cvv|cvc|cvn|cvv2|cvc2|cid|securitycode)(?:[\"']?\s*[:=>]\s*(?:<!\[CDATA\[)?[\"']?\s*))"
+    r"((?:[0-9]|\\u003[0-9]|%3[0-9]){3,4})(?![0-9])")
+
+
+def _spelled_digits(text: str) -> str:
+    out = []
+    for m in _UNIT_DIGIT.finditer(text):
+        if m.group(4):
+            out.append(chr(int(m.group(4))))
+        else:
+            out.append(m.group(1) or m.group(2) or m.group(3) or m.group(5))
+    return "".join(out)
+
+
+def _mask_spelled(m: re.Match) -> str:
+    digits = _spelled_digits(m.group(0))
+    if not (12 <= len(digits) <= 19) or digits[0] not in "234568":
+        return m.group(0)
+    return mask(digits)
+
+
+def _mask_run(m: re.Match) -> str:
+    run = m.group(0)
+    return mask(run if run.isdigit() else _NOT_DIGIT.sub("", run))
 
 
 def mask_text(text: str) -> str:
-    """Mask anything in free text that could be a card number (journal, logs, dashboard)."""
-    return _PAN_IN_TEXT.sub(lambda m: mask(m.group(0)), text)
+    """Mask anything in free text that could be a card number or a security code (journal, logs,
+    dashboard), in every spelling a client may send: plain, escaped, encoded or separated."""
+    if "\\u003" in text or "%3" in text or "&#" in text or "CDATA" in text:  # first: a split number must be masked whole, not in parts
+        text = _SPELLED_PAN.sub(_mask_spelled, text)
+    text = _PAN_IN_TEXT.sub(_mask_run, text)
+    low = text.lower()  # a cheap gate: the security-code pattern is slow to scan for
+    if "cv" in low or "cid" in low or "securitycode" in low:
+        text = _CVV_IN_TEXT.sub(lambda m: m.group(1) + "***", text)
+    return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,12 @@ def grants_detokenize(doc: Any) -> bool:
     return isinstance(rows, list) and any(isinstance(r, dict) and r.get("detokenize") for r in rows)
 
 
+def _same(known: str, sent: str) -> bool:
+    """Constant-time equality of two passwords as UTF-8 bytes (compare_digest raises TypeError on
+    non-ASCII str, which answered 500 to any client sending one: issue 14 §13)."""
+    return hmac.compare_digest(known.encode("utf-8", "surrogateescape"), sent.encode("utf-8", "surrogateescape"))
+
+
 @dataclass
 class Credentials:
     strict: bool = False
@@ -108,7 +114,7 @@ class Credentials:
     def access(self, username: str, password: str) -> AccessPrincipal | None:
         known = self._access.get(username)
         if known is not None:
-            if hmac.compare_digest(known.password, password):
+            if _same(known.password, password):
                 return AccessPrincipal(known.tenant, known.detokenize)
             return None
         if self.strict or not username or not password:
@@ -131,7 +137,7 @@ class Credentials:
         """The merchant codes these credentials may use, or None when they are wrong."""
         known = self._wpg.get(username)
         if known is not None:
-            return known.merchant_codes if hmac.compare_digest(known.password, password) else None
+            return known.merchant_codes if _same(known.password, password) else None
         if self.strict or not username or not password:
             return None
         return frozenset({username})

@@ -7,7 +7,6 @@ OPP ids are 32 lowercase hex (opp.md §10) and checkout ids `<32 UPPERHEX>.uat01
 
 from __future__ import annotations
 
-import os
 import random
 import uuid
 
@@ -22,7 +21,10 @@ class Ids:
 
     def reseed(self, seed: int | str | None) -> None:
         self.seed = seed
-        self._rng = random.Random(seed if seed is not None else os.urandom(16))
+        # Unseeded ids and tenant secrets come from the OS's CSPRNG: one Mersenne Twister stream
+        # let a client predict another tenant's next checkout id from 80 of its own (issue 14 §10).
+        # --seed keeps the reproducible stream (tests that need the same ids on every run).
+        self._rng = random.Random(seed) if seed is not None else random.SystemRandom()
 
     def digits(self, n: int) -> str:
         if self.seed is None:  # one draw instead of n (same uniform spread over n digits)

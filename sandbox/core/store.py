@@ -15,6 +15,7 @@ from typing import Any
 from .clock import Clock
 from .errors import SnapshotError, TenantLimitReached
 from .ids import Ids
+from .snapshot_check import check_clock, check_tenant
 from .tenants import APIS, Tenant, TenantId, valid_tenant_id
 
 __all__ = ["APIS", "SNAPSHOT_VERSION", "Store", "Tenant", "TenantId", "valid_tenant_id"]
@@ -47,6 +48,8 @@ class Store:
         # (fixtures can change options at run time). None: no limit (unit tests of the core).
         self.tenant_limit: Callable[[], int] | None = None
         self._dirty: set[str] = set()
+        # Tenant ids changed since persistence last saved them (None: no --state, nothing kept).
+        self.unsaved: set[str] | None = None
         self._baseline: dict[str, dict] = {}
         self._baseline_clock: dict | None = None
         self._baseline_seed = self.ids.seed
@@ -66,6 +69,8 @@ class Store:
             t = Tenant(TenantId.parse(tid) or _bad_tenant(tid), self.ids.hex(32))
             self.tenants[tid] = t
         self._dirty.add(tid)
+        if self.unsaved is not None:
+            self.unsaved.add(tid)
         self.version += 1
         return t
 
@@ -102,6 +107,17 @@ class Store:
         tenants_raw = snap.get("tenants")
         if not isinstance(tenants_raw, dict):
             raise SnapshotError("tenants: expected an object keyed by tenant id")
+        unknown = set(snap) - {"version", "clock", "tenants"}
+        if unknown:
+            raise SnapshotError(f"{sorted(map(str, unknown))[0]}: unknown key (a snapshot has version, clock, tenants)")
+        # Everything checked before anything is built or replaced (issue 14 §12): a snapshot that
+        # passes holds only values the sandbox itself could have written, so reads never 500.
+        for key, raw in tenants_raw.items():
+            if TenantId.parse(key) is None:
+                raise SnapshotError(f"tenants: {key!r} is not a tenant id (<access|opp|wpg>:<name>)")
+            check_tenant(key, raw)
+        if snap.get("clock") is not None:
+            check_clock(snap["clock"], "clock")
         # Building a million tokens allocates millions of container objects and none of them form
         # cycles: with the cyclic GC running, each generation-2 pass rescans everything built so
         # far (measured: a 1M-token PUT /_sandbox/state took 42 s with it, 10 s without).
@@ -131,10 +147,14 @@ class Store:
                 t.secret = self.ids.hex(32)
         if replace:
             self._dirty.update(self.tenants)
+            if self.unsaved is not None:
+                self.unsaved.update(self.tenants)  # dropped tenants: their rows are deleted
             self.tenants = tenants
         else:
             self.tenants.update(tenants)
         self._dirty.update(tenants)
+        if self.unsaved is not None:
+            self.unsaved.update(tenants)
         if clock is not None:
             self.clock = clock
         self.version += 1
@@ -168,6 +188,8 @@ class Store:
         self.version += 1
 
     def _restore_tenant(self, tid: str) -> None:
+        if self.unsaved is not None:
+            self.unsaved.add(tid)
         raw = self._baseline.get(tid)
         if raw is None:
             self.tenants.pop(tid, None)

@@ -18,9 +18,10 @@ from ..core.errors import TenantLimitReached
 from .access_log import log_request
 from .adapter import Adapter
 from .guard import control_plane_refusal
+from .log_masking import install as install_log_masking
 
 log = logging.getLogger("sandbox")
-_SAFE_ID = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable, no spaces: safe to echo in a header
+_SAFE_ID = re.compile(r"^[\x21-\x7e]{1,128}\Z")  # printable, no spaces: safe to echo in a header
 # Request ids need to be unique, not secret: a PRNG seeded once from the OS avoids the urandom
 # system call of uuid.uuid4() on every request. The id seed (--seed) is deliberately not used.
 _rid_bits = random.Random(os.urandom(16)).getrandbits
@@ -35,6 +36,7 @@ def new_request_id() -> str:
 
 
 def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_body: int):
+    install_log_masking()  # aiohttp's own error logs quote raw requests: mask them too
     owners = [(p, api) for api in apis for p in api.prefixes]
     default = next(a for a in apis if a.name == "access")  # Access owns "/" (discovery)
 
@@ -92,6 +94,12 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
         except Exception:  # a bug must still answer in the API's format, never a stack trace
             log.exception("unhandled error on %s %s (request %s)", request.method, request.path, rid)
             resp = error(request, 500, "An internal error occurred in the sandbox")
+        state = app.get("state_file")
+        if state is not None and app["core"].store.unsaved:
+            try:  # --state: the change is committed before the client hears it was made (issue 14 §3)
+                await state.flush()
+            except state.WriteError:
+                resp = error(request, 503, "The change could not be saved to the state file")
         if faults.rules and api:
             await faults.after(request)
         resp.headers["X-Request-Id"] = rid

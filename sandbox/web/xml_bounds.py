@@ -39,7 +39,3 @@ def tree_problem(root) -> str | None:
             stack.extend((child, depth + 1) for child in el)
     return None
 
-
-def xml_problem(body: bytes, root) -> str | None:
-    """Both checks: the one call an XML adapter makes between parsing and validating."""
-    return raw_problem(body) or tree_problem(root)

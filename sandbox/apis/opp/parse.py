@@ -69,31 +69,37 @@ def _printable(raw: bytes) -> str:
     return raw.decode("ascii", "replace")[:64]
 
 
-AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{2})?$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
-ENTITY = re.compile(r"^[A-Za-z0-9]{1,32}$")  # AN32 (opp.md §3; 32 lowercase hex in practice)
-CUSTOM_KEY = re.compile(r"^customParameters\[([A-Za-z0-9._]{3,64})\]$")
-GROUP_KEY = re.compile(r"^(customer|billing|shipping)\.([A-Za-z0-9]{1,64})$")
-REGISTRATION_KEY = re.compile(r"^registrations\[([0-9]{1,2})\]\.id$")
-RESULT_CODE = re.compile(r"^[0-9]{3}\.[0-9]{3}\.[0-9]{3}$")
-URL = re.compile(r"^https?://[^\s]{1,2040}$")
+AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{2})?\Z")
+CURRENCY = re.compile(r"^[A-Z]{3}\Z")
+ENTITY = re.compile(r"^[A-Za-z0-9]{1,32}\Z")  # AN32 (opp.md §3; 32 lowercase hex in practice)
+CUSTOM_KEY = re.compile(r"^customParameters\[([A-Za-z0-9._]{3,64})\]\Z")
+GROUP_KEY = re.compile(r"^(customer|billing|shipping)\.([A-Za-z0-9]{1,64})\Z")
+REGISTRATION_KEY = re.compile(r"^registrations\[([0-9]{1,2})\]\.id\Z")
+RESULT_CODE = re.compile(r"^[0-9]{3}\.[0-9]{3}\.[0-9]{3}\Z")
+URL = re.compile(r"^https?://[^\s]{1,2040}\Z")
 
 CARD_BRANDS = ("VISA", "MASTER", "AMEX", "DINERS", "DISCOVER", "JCB", "MAESTRO", "VISAELECTRON", "VPAY",
                "UNIONPAY", "CHINAUNIONPAY", "MADA", "DANKORT", "CARTEBLEUE", "CARTEBANCAIRE", "ELO")
 ACCOUNT_BRANDS = {"DIRECTDEBIT_SEPA": "bankAccount", "PAYPAL": "virtualAccount"}  # opp.md §13.1
 BRANDS = CARD_BRANDS + tuple(ACCOUNT_BRANDS)
-IBAN = re.compile(r"^[a-zA-Z]{2}[0-9]{2}[a-zA-Z0-9]{11,27}$")
-BIC = re.compile(r"^([a-zA-Z0-9]{8}|[a-zA-Z0-9]{11})$")
-COUNTRY = re.compile(r"^[a-zA-Z]{2}$")
-DATE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
-MANDATE_ID = re.compile(r"^[ -~]{1,35}$")
-ACCOUNT_ID = re.compile(r"^[ -~]{1,100}$")
+IBAN = re.compile(r"^[a-zA-Z]{2}[0-9]{2}[a-zA-Z0-9]{11,27}\Z")
+BIC = re.compile(r"^([a-zA-Z0-9]{8}|[a-zA-Z0-9]{11})\Z")
+COUNTRY = re.compile(r"^[a-zA-Z]{2}\Z")
+DATE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\Z")
+MANDATE_ID = re.compile(r"^[ -~]{1,35}\Z")
+ACCOUNT_ID = re.compile(r"^[ -~]{1,100}\Z")
 PAYMENT_TYPES = ("PA", "DB", "CD", "PA.CP")
 TOKEN_PAYMENT_TYPES = ("PA", "DB", "PA.CP")
 SI_MODES = ("INITIAL", "REPEATED")
 SI_TYPES = ("UNSCHEDULED", "RECURRING", "INSTALLMENT")
 SI_SOURCES = ("CIT", "MIT")
 ECHOED = (("merchantTransactionId", 255), ("merchantInvoiceId", 255), ("descriptor", 127))
+
+
+def shown(pattern: str) -> str:
+    """A pattern as the platform's messages write it (`$`); we anchor with `\\Z`, since `$` also
+    matches before a trailing newline and would let "EUR\\n" pass as a currency."""
+    return pattern.replace("\\Z", "$")
 
 
 class Params:
@@ -125,7 +131,7 @@ class Params:
     def matching(self, name: str, pattern: re.Pattern, required: bool = False) -> str | None:
         value = self.required(name) if required else self.values.get(name)
         if value is not None and not pattern.match(value):
-            self.bad(name, f"must match {pattern.pattern}")
+            self.bad(name, f"must match {shown(pattern.pattern)}")
             return None
         return value
 
@@ -137,7 +143,7 @@ def entity(p: Params) -> str | None:
     if value is None:
         p.errors.append({"name": "entityId", "value": None, "message": "may not be empty"})
     elif not ENTITY.match(value):
-        p.bad(name, f"must match {ENTITY.pattern}")
+        p.bad(name, f"must match {shown(ENTITY.pattern)}")
         return None
     return value
 
@@ -167,12 +173,12 @@ def card(p: Params, required: bool) -> dict | None:
     number = fields.get("number")
     if number is None:
         p.bad("card.number", "may not be empty")
-    elif not re.match(r"^[0-9]{12,19}$", number):
+    elif not re.fullmatch(r"[0-9]{12,19}", number):
         p.bad("card.number", "must match ^[0-9]{12,19}$")
-    for name, shape in (("expiryMonth", r"^[0-9]{1,2}$"), ("expiryYear", r"^[0-9]{2,4}$")):
+    for name, shape in (("expiryMonth", r"^[0-9]{1,2}\Z"), ("expiryYear", r"^[0-9]{2,4}\Z")):
         value = fields.get(name)
         if value is not None and not re.match(shape, value):
-            p.bad(f"card.{name}", f"must match {shape}")
+            p.bad(f"card.{name}", f"must match {shown(shape)}")
     holder = fields.get("holder")
     if holder is not None and len(holder) > 128:
         p.bad("card.holder", "size must be between 0 and 128")
@@ -237,7 +243,7 @@ def custom_parameters(p: Params) -> dict[str, str]:
                 custom[m.group(1)] = value
     forced = custom.get("forceResultCode")
     if forced is not None and not RESULT_CODE.match(forced):
-        p.bad("customParameters[forceResultCode]", f"must match {RESULT_CODE.pattern}")
+        p.bad("customParameters[forceResultCode]", f"must match {shown(RESULT_CODE.pattern)}")
         custom.pop("forceResultCode")
     return custom
 
@@ -297,7 +303,7 @@ def registrations(p: Params) -> list[str]:
     for key, value in p.values.items():
         m = REGISTRATION_KEY.match(key)
         if m:
-            if not re.match(r"^[0-9a-fA-F]{32}$", value):
+            if not re.fullmatch(r"[0-9a-fA-F]{32}", value):
                 p.bad(key, "must match ^[0-9a-fA-F]{32}$")
             else:
                 found.append((int(m.group(1)), value.lower()))

@@ -27,7 +27,7 @@ from ...core.wpg.requests import (
     TokenUse,
 )
 from ...core.wpg.tokens import REASON_MAX, Card
-from ...web.xml_bounds import xml_problem
+from ...web.xml_bounds import raw_problem, tree_problem
 from . import cse
 
 GRAMMAR = "paymentService_sandbox.dtd"
@@ -67,6 +67,8 @@ def parse_document(body: bytes):
     etree, parser, dtd = _tools()
     if not body.strip():
         raise Invalid(2, "Premature end of file: the request body is empty")
+    if problem := raw_problem(body):  # bounded work: refused before parsing (web/xml_bounds.py)
+        raise Invalid(2, problem)
     try:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as e:
@@ -79,7 +81,7 @@ def parse_document(body: bytes):
         raise Invalid(2, "The DOCTYPE must not declare entities or elements (internal DTD subset refused)")
     if not isinstance(root.tag, str) or root.tag != "paymentService":
         raise Invalid(2, f'Document root element "{root.tag}", must match DOCTYPE root "paymentService".')
-    if problem := xml_problem(body, root):  # bounded work before the super-linear DTD validation
+    if problem := tree_problem(root):  # bounded work before the super-linear DTD validation
         raise Invalid(2, problem)
     if not dtd.validate(root):
         errors = dtd.error_log.filter_from_errors() or dtd.error_log

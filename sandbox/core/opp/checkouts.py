@@ -24,7 +24,7 @@ from .state import OppState
 from .transactions import TxRequest, declined, pay, register
 
 LIFETIME = 30 * 60
-CHECKOUT_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.-]{0,79}$")
+CHECKOUT_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.-]{0,79}\Z")
 NO_SESSION = ("invalid or missing parameter - (opp) No payment session found for the requested id - "
               "are you mixing test/live servers or have you paid more than 30min ago?")
 OPEN = "open"

@@ -22,7 +22,7 @@ from .errors import OppError
 
 RETENTION_MONTHS = 14
 EXTENDED_RETENTION_MONTHS = 24
-REGISTRATION_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+REGISTRATION_ID = re.compile(r"^[0-9a-fA-F]{32}\Z")
 
 VALID = "VALID"
 DEREGISTERED = "DEREGISTERED"

@@ -12,7 +12,7 @@ import re
 SUCCESS = re.compile(r"^(000\.000\.|000\.100\.1|000\.[36]|000\.400\.[1][12]0)")
 REVIEW = re.compile(r"^(000\.400\.0[^3]|000\.400\.100)")
 PENDING = re.compile(r"^(000\.200)")
-CODE_FORMAT = re.compile(r"^[0-9]{3}\.[0-9]{3}\.[0-9]{3}$")
+CODE_FORMAT = re.compile(r"^[0-9]{3}\.[0-9]{3}\.[0-9]{3}\Z")
 
 LIVE_OK = "000.000.000"
 INTEGRATOR_TEST_OK = "000.100.110"

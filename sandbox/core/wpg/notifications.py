@@ -81,7 +81,11 @@ def configure(store: Store, tid: str, url: str | None, events: list[str] | None 
         if t is not None:
             store.write(tid).state.notify = None
         return {}
-    parts = urlsplit(str(url))
+    try:  # urlsplit raises on e.g. "http://[::1" and .port on a bad port (issue 14 §13: was a 500)
+        parts = urlsplit(str(url))
+        parts.port  # noqa: B018 - evaluated for its ValueError
+    except ValueError:
+        raise NotificationConfigError("url is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise NotificationConfigError("url must be an absolute http(s) URL")
     if events is not None and not (isinstance(events, list) and all(isinstance(e, str) for e in events)):
