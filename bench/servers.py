@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VENV_BIN = os.path.join(ROOT, ".venv", "bin")
 _READY = re.compile(r"listening on http://([^\s:]+|\[[^\]]+\]):(\d+)")
 
 
 def sandbox_cmd(*flags: str) -> list[str]:
-    exe = os.path.join(VENV_BIN, "sandbox")
-    return [exe if os.path.exists(exe) else "sandbox", "serve", "--port", "0", "--log-level", "warning", *flags]
+    # This interpreter and this checkout (cwd=ROOT puts it first on the path): a worktree without
+    # its own venv benchmarks its own code, not whatever `sandbox` is first on PATH.
+    return [sys.executable, "-m", "sandbox.cli", "serve", "--port", "0", "--log-level", "warning", *flags]
 
 
 def reference_cmd(bodies: str | None = None) -> list[str]:
