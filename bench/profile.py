@@ -22,8 +22,7 @@ def main() -> int:
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 5
     conns = int(sys.argv[3]) if len(sys.argv) > 3 else 16
     out = tempfile.NamedTemporaryFile(suffix=".prof", delete=False).name
-    cmd = sandbox_cmd()
-    cmd = [sys.executable, "-m", "cProfile", "-o", out, "-m", "sandbox.cli", *cmd[1:]]
+    cmd = [sys.executable, "-m", "cProfile", "-o", out, *sandbox_cmd()[1:]]  # -m sandbox.cli serve ...
     server = start("sandbox", cmd, 1)
     try:
         w = next(x for x in all_workloads() if x.name == name)

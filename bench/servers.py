@@ -16,14 +16,20 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _READY = re.compile(r"listening on http://([^\s:]+|\[[^\]]+\]):(\d+)")
 
 
-def sandbox_cmd(*flags: str) -> list[str]:
-    # This interpreter and this checkout (cwd=ROOT puts it first on the path): a worktree without
-    # its own venv benchmarks its own code, not whatever `sandbox` is first on PATH.
-    return [sys.executable, "-m", "sandbox.cli", "serve", "--port", "0", "--log-level", "warning", *flags]
+def _python(target: str, loop: str | None) -> list[str]:
+    """This interpreter and this checkout (cwd=ROOT puts it first on the path): a worktree without
+    its own venv benchmarks its own code. With `loop`, through bench/loop.py on that event loop."""
+    if loop is not None:
+        return [sys.executable, "-m", "bench.loop", loop, target]
+    return [sys.executable, target] if target.endswith(".py") else [sys.executable, "-m", target]
 
 
-def reference_cmd(bodies: str | None = None) -> list[str]:
-    cmd = [sys.executable, os.path.join(ROOT, "bench", "reference_app.py"), "--port", "0"]
+def sandbox_cmd(*flags: str, loop: str | None = None) -> list[str]:
+    return [*_python("sandbox.cli", loop), "serve", "--port", "0", "--log-level", "warning", *flags]
+
+
+def reference_cmd(bodies: str | None = None, loop: str | None = None) -> list[str]:
+    cmd = [*_python(os.path.join(ROOT, "bench", "reference_app.py"), loop), "--port", "0"]
     return cmd + (["--bodies", bodies] if bodies else [])
 
 
