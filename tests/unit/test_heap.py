@@ -24,11 +24,13 @@ class Record:  # stands in for a stored token: an ordinary tracked object withou
 def policy():
     """The policy installed for the test, and the interpreter's collector as it was afterwards."""
     installed = heap._after_collection in gc.callbacks
+    threshold = gc.get_threshold()
     heap.install()
     yield
     if not installed:
         gc.callbacks.remove(heap._after_collection)
         heap._state["installed"] = False
+        gc.set_threshold(*threshold)
     gc.unfreeze()
     gc.collect()
 
@@ -38,6 +40,7 @@ def test_install_is_idempotent(policy):
     heap.install()
     heap.install()
     assert gc.callbacks.count(heap._after_collection) == 1
+    assert gc.get_threshold()[2] == heap.FULL_EVERY  # full passes come often, so each one is small
 
 
 def test_survivors_of_a_full_pass_are_frozen_past_the_threshold(policy):
