@@ -1,7 +1,7 @@
 """`make bench`: start-up, throughput/latency against a bare aiohttp reference, memory, flatness,
 durable writes, a long write-heavy run, and both event loops (docs/performance.md).
 
-    python -m bench.run                 # full run (~14 min on 2 cores)
+    python -m bench.run                 # full run (~12 min on 2 cores, ~15 once every workload runs)
     BENCH_QUICK=1 python -m bench.run   # smoke run (~3 min): 1 s points, one repetition, 100k not 1M
 
 wrk runs on core 0 and the servers on core 1 (taskset), one wrk thread. Every figure is the
@@ -29,7 +29,7 @@ from .servers import Server
 from .workloads import Workload, all_workloads
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-DURATION = int(os.environ.get("BENCH_DURATION", "1" if QUICK else "3"))  # wrk takes whole seconds
+DURATION = int(os.environ.get("BENCH_DURATION", "1" if QUICK else "2"))  # wrk takes whole seconds
 REPS = int(os.environ.get("BENCH_REPS", "1" if QUICK else "3"))
 LONG_S = int(os.environ.get("BENCH_LONG", "10" if QUICK else "60"))  # the write-heavy run
 LONG_WORKLOAD = "opp_pay"  # the worst tail of issue 18
