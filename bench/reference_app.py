@@ -19,6 +19,8 @@ from aiohttp import web
 ROUTES = {
     "access.get": ("GET", "/tokens/{opaque}"),
     "access.create": ("POST", "/tokens"),
+    "access.pay": ("POST", "/api/payments"),
+    "access.verified": ("POST", "/verifiedTokens/cardOnFile"),
     "opp.register": ("POST", "/v1/registrations"),
     "opp.pay": ("POST", "/v1/registrations/{id}/payments"),
     "wpg.xml": ("POST", "/jsp/merchant/xml/paymentService.jsp"),

@@ -1,7 +1,8 @@
-"""`make bench`: start-up, throughput/latency against a bare aiohttp reference, memory, flatness.
+"""`make bench`: start-up, throughput/latency against a bare aiohttp reference, memory, flatness,
+durable writes, a long write-heavy run, and both event loops (docs/performance.md).
 
-    python -m bench.run            # full run (~12 min on 2 cores)
-    BENCH_QUICK=1 python -m bench.run   # smoke run (~1-2 min): 1 s runs, one repetition, 100k not 1M
+    python -m bench.run                 # full run (~12 min on 2 cores, ~15 once every workload runs)
+    BENCH_QUICK=1 python -m bench.run   # smoke run (~3 min): 1 s points, one repetition, 100k not 1M
 
 wrk runs on core 0 and the servers on core 1 (taskset), one wrk thread. Every figure is the
 median of the repetitions. Results: a markdown table on stdout and bench/results/<time>.json
@@ -18,17 +19,22 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 from . import servers
+from .loop import uvloop_available
 from .seed import seed
 from .servers import Server
 from .workloads import Workload, all_workloads
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-DURATION = int(os.environ.get("BENCH_DURATION", "1" if QUICK else "3"))  # wrk takes whole seconds
+DURATION = int(os.environ.get("BENCH_DURATION", "1" if QUICK else "2"))  # wrk takes whole seconds
 REPS = int(os.environ.get("BENCH_REPS", "1" if QUICK else "3"))
-CONNS = (1, 16, 64)
+LONG_S = int(os.environ.get("BENCH_LONG", "10" if QUICK else "60"))  # the write-heavy run
+LONG_WORKLOAD = "opp_pay"  # the worst tail of issue 18
+GET_CONNS = (1, 16, 64)  # Access GET: the ceiling comparison at every concurrency
+CONNS = (16,)  # every other workload: the concurrency the targets are set at
 STARTS = 3 if QUICK else 7
 SIZES = (1_000, 100_000) if QUICK else (1_000, 100_000, 1_000_000)
 WRK_CPU, SERVER_CPU = (0, 1) if (os.cpu_count() or 1) >= 2 else (None, None)
@@ -60,10 +66,15 @@ def wrk(server: Server, w: Workload, conns: int, duration: float) -> dict:
 
 
 def summarize(runs: list[dict]) -> dict:
+    p50 = statistics.median(r["p50_us"] for r in runs)
+    p99 = statistics.median(r["p99_us"] for r in runs)
     return {
         "rps": round(statistics.median(r["rps"] for r in runs), 1),
-        "p50_ms": round(statistics.median(r["p50_us"] for r in runs) / 1000, 3),
-        "p99_ms": round(statistics.median(r["p99_us"] for r in runs) / 1000, 3),
+        "p50_ms": round(p50 / 1000, 3),
+        "p99_ms": round(p99 / 1000, 3),
+        "p999_ms": round(statistics.median(r.get("p999_us", 0) for r in runs) / 1000, 3),
+        "max_ms": round(max(r.get("max_us", 0) for r in runs) / 1000, 3),
+        "tail": round(p99 / max(p50, 1), 2),  # p99 / p50: the flat-tail target is <= 3
         "errors": sum(sum(r["errors"].values()) for r in runs),
         "runs": [round(r["rps"], 1) for r in runs],
     }
@@ -91,8 +102,8 @@ def startups() -> dict:
             for name, t in times.items()}
 
 
-def start_sandbox() -> Server:
-    return servers.start("sandbox", servers.sandbox_cmd(), SERVER_CPU)
+def start_sandbox(*flags: str, loop: str = "asyncio") -> Server:
+    return servers.start("sandbox", servers.sandbox_cmd(*flags, loop=loop), SERVER_CPU)
 
 
 def probe_all(server: Server) -> list[Workload]:
@@ -116,12 +127,15 @@ def seeded(server: Server, n: int) -> dict:
 
 
 def run_workloads(sb: Server, ref: Server, ref_get: Workload, workloads: list[Workload],
-                  large: Server | None, large_workloads: list[Workload] | None) -> tuple[dict, dict, dict]:
-    """Every workload at every connection count, each sandbox run paired with a reference GET run
-    just before it; at 16 connections also the reference on the same route and the large store."""
-    results, ref_runs, large_results = {}, {str(c): [] for c in CONNS}, {}
-    ref_route = {}
+                  large: Server | None = None, large_workloads: list[Workload] | None = None,
+                  only: list[str] | None = None) -> tuple[dict, dict, dict]:
+    """Every workload at its connection counts, each sandbox run paired with a reference GET run
+    just before it; at 16 connections also (first repetition) the reference on the same route and
+    the large store. `only`: the workloads to run (the durable server runs the writes)."""
+    results, ref_runs, large_results, ref_route = {}, {}, {}, {}
     for i, w in enumerate(workloads):
+        if only is not None and w.name not in only:
+            continue
         big = large_workloads[i] if large_workloads else None
         if w.name == "admin_reset":
             w.probe(sb)
@@ -130,27 +144,59 @@ def run_workloads(sb: Server, ref: Server, ref_get: Workload, workloads: list[Wo
         if w.skipped is not None:
             results[w.name] = {"skipped": w.skipped}
             continue
+        conns = GET_CONNS if w.name == "access_get" else CONNS
         wrk(sb, w, 16, 1)  # warm-up
-        pairs = {str(c): [] for c in CONNS}
+        pairs = {str(c): [] for c in conns}
         same_route, big_runs = [], []
-        for _ in range(REPS):
-            for c in CONNS:
+        for rep in range(REPS):
+            for c in conns:
                 r = wrk(ref, ref_get, c, DURATION)
-                ref_runs[str(c)].append(r)
+                ref_runs.setdefault(str(c), []).append(r)
                 pairs[str(c)].append((r, wrk(sb, w, c, DURATION)))
-            same_route.append(wrk(ref, _for_reference(w), 16, DURATION))
+            if rep == 0 and only is None:
+                same_route.append(wrk(ref, _for_reference(w), 16, DURATION))
             if big is not None and big.skipped is None:
                 big_runs.append(wrk(large, big, 16, DURATION))
         results[w.name] = {c: paired(p) for c, p in pairs.items()}
-        ref_route[w.name] = {"16": summarize(same_route)}
+        if same_route:
+            ref_route[w.name] = {"16": summarize(same_route)}
         if big is not None:
             large_results[w.name] = {"16": summarize(big_runs)} if big_runs else {"skipped": big.skipped}
-        log(f"  {w.name}: " + ", ".join(f"{c}c {results[w.name][str(c)]['rps']:.0f}/s "
-                                         f"({results[w.name][str(c)]['vs_ref_get']:.2f} of ref GET)" for c in CONNS)
+        r16 = results[w.name]["16"]
+        log(f"  {w.name}: 16c {r16['rps']:.0f}/s ({r16['vs_ref_get']:.2f} of ref GET), p99/p50 {r16['tail']}"
             + (f"; {large_results[w.name].get('16', {}).get('rps', 0):.0f}/s with the large store" if big else ""))
     # access_get: every paired GET run (the ceiling); the other keys: the same route at 16 conns.
     reference = {**ref_route, "access_get": {c: summarize(runs) for c, runs in ref_runs.items()}}
     return results, reference, large_results
+
+
+def long_run(server: Server, label: str) -> dict:
+    """One LONG_S-second write-heavy run at 16 connections: the tail a CI suite or a load test sees."""
+    w = next(x for x in all_workloads() if x.name == LONG_WORKLOAD)
+    w.probe(server)
+    if w.skipped is not None:
+        return {"skipped": w.skipped}
+    before = server.rss_kib()
+    r = summarize([wrk(server, w, 16, LONG_S)])
+    r.update(workload=w.name, seconds=LONG_S, rss_before_kib=before, rss_after_kib=server.rss_kib())
+    log(f"  {LONG_S} s {w.name} ({label}): {r['rps']:.0f}/s p50 {r['p50_ms']} p99 {r['p99_ms']} "
+        f"max {r['max_ms']} ms, p99/p50 {r['tail']}")
+    return r
+
+
+def reference_for(workloads: list[Workload], loop: str) -> tuple[Server, Workload]:
+    """The reference app on `loop`, answering with the sandbox's own reply bytes."""
+    bodies = {}
+    for w in workloads:
+        if w.sample and w.route not in bodies:
+            bodies[w.route] = w.sample
+    bodies_file = os.path.join(RESULTS, "reference-bodies.json")
+    with open(bodies_file, "w", encoding="utf-8") as f:
+        json.dump(bodies, f)
+    ref = servers.start("reference", servers.reference_cmd(bodies_file, loop=loop), SERVER_CPU)
+    ref_get = _for_reference(next(w for w in workloads if w.name == "access_get"))
+    wrk(ref, ref_get, 16, 1)  # warm-up
+    return ref, ref_get
 
 
 def main() -> int:
@@ -162,54 +208,78 @@ def main() -> int:
     out: dict = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "cpu": _cpu_model()},
-        "settings": {"quick": QUICK, "duration_s": DURATION, "reps": REPS, "conns": list(CONNS),
-                     "starts": STARTS, "sizes": list(SIZES), "wrk_cpu": WRK_CPU, "server_cpu": SERVER_CPU},
+                    "cpu": _cpu_model(), "load_before": os.getloadavg()},
+        "settings": {"quick": QUICK, "duration_s": DURATION, "reps": REPS, "conns": list(GET_CONNS),
+                     "starts": STARTS, "sizes": list(SIZES), "wrk_cpu": WRK_CPU, "server_cpu": SERVER_CPU,
+                     "long_s": LONG_S},
     }
 
     log("start-up: sandbox vs reference (alternating)")
     out["startup"] = startups()
     log(f"  sandbox {out['startup']['sandbox']['median_s']} s, reference {out['startup']['reference']['median_s']} s")
 
-    sb = ref = large = None
+    running: list[Server] = []
+    state_dir = tempfile.TemporaryDirectory(prefix="bench-state-")
     try:
         log(f"memory with {SIZES[0]:,} stored tokens (the store for the main table)")
         sb = start_sandbox()
+        running.append(sb)
         workloads = probe_all(sb)
         out["memory"] = {str(SIZES[0]): seeded(sb, SIZES[0])}
-        large_workloads = None
+        large = large_workloads = None
         for n in SIZES[1:]:
             log(f"memory with {n:,} stored tokens")
             other = start_sandbox()
+            running.append(other)
             found = probe_all(other)
             out["memory"][str(n)] = seeded(other, n)
             if n == SIZES[-1]:
                 large, large_workloads = other, found  # kept running: paired with the small store
             else:
                 other.stop()
-        bodies = {}
-        for w in workloads:
-            if w.sample and w.route not in bodies:
-                bodies[w.route] = w.sample
-        bodies_file = os.path.join(RESULTS, "reference-bodies.json")
-        with open(bodies_file, "w", encoding="utf-8") as f:
-            json.dump(bodies, f)
-        ref = servers.start("reference", servers.reference_cmd(bodies_file), SERVER_CPU)
-        ref_get = _for_reference(next(w for w in workloads if w.name == "access_get"))
-        wrk(ref, ref_get, 16, 1)  # warm-up
+        ref, ref_get = reference_for(workloads, "asyncio")
+        running.append(ref)
         log(f"throughput: {SIZES[0]:,} stored tokens, paired with the reference"
             + (f" and with {SIZES[-1]:,} stored tokens" if large else ""))
         out["sandbox"], out["reference"], large_results = run_workloads(
             sb, ref, ref_get, workloads, large, large_workloads)
         if large is not None:
             out["large"] = {"tokens": SIZES[-1], "results": large_results}
+            large.stop()
+
+        log(f"durable: --state, {SIZES[0]:,} stored tokens, the writing workloads")
+        durable = start_sandbox("--state", os.path.join(state_dir.name, "bench-state.json"))
+        running.append(durable)
+        durable_workloads = probe_all(durable)
+        seeded(durable, SIZES[0])
+        writes = [w.name for w in durable_workloads if w.writes]
+        out["durable"], _, _ = run_workloads(durable, ref, ref_get, durable_workloads, only=writes)
+
+        log(f"long write-heavy run: {LONG_WORKLOAD} for {LONG_S} s at 16 connections")
+        out["long"] = {"memory": long_run(sb, "in memory"), "durable": long_run(durable, "--state")}
+        for server in (sb, durable, ref):
+            server.stop()
+
+        if uvloop_available():
+            log("event loop: uvloop (sandbox and reference)")
+            uv = start_sandbox(loop="uvloop")
+            running.append(uv)
+            uv_workloads = probe_all(uv)
+            seeded(uv, SIZES[0])
+            uv_ref, uv_ref_get = reference_for(uv_workloads, "uvloop")
+            running.append(uv_ref)
+            out["uvloop"], _, _ = run_workloads(uv, uv_ref, uv_ref_get, uv_workloads,
+                                                only=[w.name for w in uv_workloads if w.name != "admin_reset"])
+        else:
+            out["uvloop"] = {"skipped": "uvloop is not importable here (install token-sandbox[fast])"}
     finally:
-        for server in (sb, ref, large):
-            if server is not None:
-                server.stop()
+        for server in running:
+            server.stop()
+        state_dir.cleanup()
 
     out["labels"] = {w.name: w.label for w in all_workloads()}
     out["elapsed_s"] = round(time.perf_counter() - t_start, 1)
+    out["machine"]["load_after"] = os.getloadavg()
     out["targets"] = targets(out)
     md = render(out)
     stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -13,17 +13,23 @@ import time
 from dataclasses import dataclass
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VENV_BIN = os.path.join(ROOT, ".venv", "bin")
 _READY = re.compile(r"listening on http://([^\s:]+|\[[^\]]+\]):(\d+)")
 
 
-def sandbox_cmd(*flags: str) -> list[str]:
-    exe = os.path.join(VENV_BIN, "sandbox")
-    return [exe if os.path.exists(exe) else "sandbox", "serve", "--port", "0", "--log-level", "warning", *flags]
+def _python(target: str, loop: str | None) -> list[str]:
+    """This interpreter and this checkout (cwd=ROOT puts it first on the path): a worktree without
+    its own venv benchmarks its own code. With `loop`, through bench/loop.py on that event loop."""
+    if loop is not None:
+        return [sys.executable, "-m", "bench.loop", loop, target]
+    return [sys.executable, target] if target.endswith(".py") else [sys.executable, "-m", target]
 
 
-def reference_cmd(bodies: str | None = None) -> list[str]:
-    cmd = [sys.executable, os.path.join(ROOT, "bench", "reference_app.py"), "--port", "0"]
+def sandbox_cmd(*flags: str, loop: str | None = None) -> list[str]:
+    return [*_python("sandbox.cli", loop), "serve", "--port", "0", "--log-level", "warning", *flags]
+
+
+def reference_cmd(bodies: str | None = None, loop: str | None = None) -> list[str]:
+    cmd = [*_python(os.path.join(ROOT, "bench", "reference_app.py"), loop), "--port", "0"]
     return cmd + (["--bodies", bodies] if bodies else [])
 
 

@@ -56,9 +56,43 @@ WPG_CREATE = (_XML_HEAD + f'<paymentService version="1.4" merchantCode="{WPG_MER
               '<cardNumber>{{PAN}}</cardNumber><expiryDate><date month="12" year="2035"/></expiryDate>'
               '<cardHolderName>Bench Shopper</cardHolderName></cardDetails></paymentInstrument>'
               '</paymentTokenCreate></submit></paymentService>')
+# wpg.md §4.2: a direct order that also creates a token (merchant scope: no shopper, no cap).
+WPG_ORDER_TOKEN = (_XML_HEAD + f'<paymentService version="1.4" merchantCode="{WPG_MERCHANT}"><submit>'
+                   '<order orderCode="bench-{{PAN}}"><description>Bench order</description>'
+                   '<amount value="1000" currencyCode="GBP" exponent="2"/><paymentDetails><CARD-SSL>'
+                   '<cardNumber>{{PAN}}</cardNumber><expiryDate><date month="12" year="2035"/></expiryDate>'
+                   '<cardHolderName>AUTHORISED</cardHolderName><cvc>123</cvc></CARD-SSL></paymentDetails>'
+                   '<createToken tokenScope="merchant"><tokenEventReference>BENCH1</tokenEventReference>'
+                   '<tokenReason>bench</tokenReason></createToken></order></submit></paymentService>')
 WPG_INQUIRY = (_XML_HEAD + f'<paymentService version="1.4" merchantCode="{WPG_MERCHANT}"><inquiry>'
                '<paymentTokenInquiry tokenScope="merchant"><paymentTokenID>{token}</paymentTokenID>'
                '</paymentTokenInquiry></inquiry></paymentService>')
+
+
+# The paths other helpers are building now (issues 15-17). Request shapes from the vendor documents
+# and the adapters' own tests; while a route is missing the probe's 404 marks the workload skipped.
+PAY_HEADERS = {"Authorization": ACCESS_HEADERS["Authorization"], "Content-Type": "application/json",
+               "WP-Api-Version": "2024-06-01"}  # the vendor's Payments API client sends no Accept
+# {{PAN}} also makes every transactionReference / orderCode unique (the Lua script fills each one).
+ACCESS_PAY = json.dumps({  # access.md §12.2: Payments API 2024-06-01, "Stored - Worldpay Token (href)"
+    "transactionReference": "bench-{{PAN}}",
+    "merchant": {"entity": "default"},
+    "instruction": {
+        "method": "card", "paymentInstrument": {"type": "token", "href": "{href}"},
+        "narrative": {"line1": "Bench Shop"}, "value": {"currency": "GBP", "amount": 250},
+        "customerAgreement": {"type": "cardOnFile", "storedCardUsage": "subsequent"},
+    },
+}, separators=(",", ":"))
+VT_MEDIA = "application/vnd.worldpay.verified-tokens-v3.hal+json"
+VT_HEADERS = {"Authorization": ACCESS_HEADERS["Authorization"], "Accept": VT_MEDIA, "Content-Type": VT_MEDIA}
+VT_CREATE = json.dumps({  # the Verified Tokens OpenAPI example: card/plain, verificationCurrency
+    "paymentInstrument": {"type": "card/plain", "cardNumber": "{{PAN}}", "cardHolderName": "Bench Shopper",
+                          "cardExpiryDate": {"month": 12, "year": 2035}, "cvc": "123"},
+    "merchant": {"entity": "default"}, "verificationCurrency": "GBP", "narrative": {"line1": "Bench Shop"},
+}, separators=(",", ":"))
+# opp.md §13.1: the PAY.ON sample's demo account (a SEPA registration has no card to vary).
+OPP_SEPA = (f"entityId={OPP_ENTITY}&paymentBrand=DIRECTDEBIT_SEPA&bankAccount.holder=Jane+Jones"
+            "&bankAccount.iban=DE23100000001234567890&bankAccount.bic=MARKDEF1100&bankAccount.country=DE")
 
 
 def luhn_pan(prefix_digits: str) -> str:
@@ -93,6 +127,7 @@ class Workload:
     expect: int = 200
     xml_ok: str | None = None  # for XML (always HTTP 200): an element the success reply must hold
     prepare: Callable[[Server, Workload], None] | None = None  # fills path/body from live setup
+    writes: bool = False  # stores something per request: also measured with --state and for 60 s
     skipped: str | None = None  # why it cannot run (probe answer)
     sample: dict = field(default_factory=dict)  # one real reply: {status, content_type, body}
 
@@ -114,6 +149,8 @@ class Workload:
             self.skipped = f"setup failed: {e}"
             return
         self.skipped = self.problem(status, reply)
+        if status == 404 and self.expect != 404:
+            self.skipped = f"not in this build yet (404 on {self.method} {self.path or '/'})"
         if self.skipped is None:
             self.sample = {"status": status, "content_type": headers.get("content-type", "application/json"),
                            "body": reply.decode("utf-8", "replace")}
@@ -136,6 +173,11 @@ def _prepare_access_match(server: Server, w: Workload) -> None:
     pan = probe_pan()
     _create_access_token(server, pan)
     w.body = ACCESS_CREATE.replace("{{PAN}}", pan)
+
+
+def _prepare_access_pay(server: Server, w: Workload) -> None:
+    href = _create_access_token(server, probe_pan())["tokenPaymentInstrument"]["href"]
+    w.body = ACCESS_PAY.replace("{href}", href)
 
 
 def _prepare_opp_pay(server: Server, w: Workload) -> None:
@@ -162,16 +204,24 @@ def all_workloads() -> list[Workload]:
         Workload("access_get", "Access GET /tokens/{id}", "access.get", "GET", "", ACCESS_HEADERS,
                  prepare=_prepare_access_get),
         Workload("access_create", "Access POST /tokens (new card, 201)", "access.create", "POST", "/tokens",
-                 ACCESS_HEADERS, ACCESS_CREATE, expect=201),
+                 ACCESS_HEADERS, ACCESS_CREATE, expect=201, writes=True),
         Workload("access_match", "Access POST /tokens (match, 200)", "access.create", "POST", "/tokens",
                  ACCESS_HEADERS, prepare=_prepare_access_match),
+        Workload("access_pay", "Access POST /api/payments (token href, 201)", "access.pay", "POST", "/api/payments",
+                 PAY_HEADERS, expect=201, prepare=_prepare_access_pay, writes=True),
+        Workload("access_verified", "Access POST /verifiedTokens/cardOnFile (new card, 201)", "access.verified",
+                 "POST", "/verifiedTokens/cardOnFile", VT_HEADERS, VT_CREATE, expect=201, writes=True),
         Workload("opp_register", "OPP POST /v1/registrations", "opp.register", "POST", "/v1/registrations",
-                 OPP_HEADERS, OPP_REGISTER),
+                 OPP_HEADERS, OPP_REGISTER, writes=True),
         Workload("opp_pay", "OPP POST /v1/registrations/{id}/payments", "opp.pay", "POST", "", OPP_HEADERS,
-                 OPP_PAY, prepare=_prepare_opp_pay),
+                 OPP_PAY, prepare=_prepare_opp_pay, writes=True),
+        Workload("opp_sepa", "OPP POST /v1/registrations (SEPA direct debit)", "opp.register", "POST",
+                 "/v1/registrations", OPP_HEADERS, OPP_SEPA, writes=True),
         Workload("wpg_inquiry", "XML paymentTokenInquiry", "wpg.xml", "POST", xml, WPG_HEADERS,
                  xml_ok="paymentTokenID", prepare=_prepare_wpg_inquiry),
         Workload("wpg_create", "XML paymentTokenCreate (new card)", "wpg.xml", "POST", xml, WPG_HEADERS,
-                 WPG_CREATE, xml_ok="paymentTokenID"),
+                 WPG_CREATE, xml_ok="paymentTokenID", writes=True),
+        Workload("wpg_order_token", "XML order with createToken (new card)", "wpg.xml", "POST", xml, WPG_HEADERS,
+                 WPG_ORDER_TOKEN, xml_ok="paymentTokenID", writes=True),
         Workload("admin_reset", "POST /_sandbox/reset", "admin.reset", "POST", "/_sandbox/reset", ADMIN_HEADERS),
     ]

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from . import admin
 from .config import Config
-from .core import Core
+from .core import Core, heap
 from .core.fixture_file import read_fixture_file
 from .web.adapter import Adapter
 from .web.faults import Faults
@@ -39,6 +39,7 @@ def create_core(config: Config) -> Core:
 
 def create_app(config: Config | None = None, core: Core | None = None) -> web.Application:
     config = config or Config()
+    heap.install()  # full GC passes stay short as the store grows (core/heap.py, issue 18)
     core = core or create_core(config)
     apis = adapters()
     app = web.Application(

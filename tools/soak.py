@@ -3,6 +3,8 @@
 Phase 1 (--duration, default 300 s): 32 connections of mixed Access / OPP / paymentService XML
 traffic with a reset every few seconds. Fails on any unexpected status, on RSS growing more than
 10 % between warm-up and the end, or on a journal larger than its configured size.
+Phase 1b: four rounds of the same writes without resets (one connection per request, the store
+grows), each ended by a reset: RSS after the last reset within 10 % of RSS after the first.
 Phase 2: SIGTERM under load: every request the server accepted is answered, exit status 0, and
 the --state file it writes on the way out loads in a fresh sandbox.
 Phase 3: kill -9 under load: the --state file left behind loads in a fresh sandbox.
@@ -171,6 +173,34 @@ def state_loads(path: Path) -> tuple[bool, str]:
         return False, str(e)
 
 
+async def grow_and_reset(connections: int, rounds: int, seconds: float) -> dict:
+    """Rounds of writes without resets (the store grows, so the heap policy freezes what survives
+    full GC passes: sandbox/core/heap.py), each ended by a reset. A new connection per request, the
+    worst case for what a freeze can strand (asyncio's transport cycle). Nothing frozen may
+    outlive its reset: RSS after the last reset stays within 10 % of RSS after the first."""
+    proc = SandboxProcess()
+    pid = proc.proc.pid
+    after_reset, peaks, requests, unexpected = [], [], 0, []
+    try:
+        for _ in range(rounds):
+            load = Load(proc.url, connections, keepalive=False, resets=False)
+            await load.run(seconds)
+            peaks.append(rss_kib(pid))
+            requests += load.requests
+            unexpected += load.unexpected + load.failures
+            async with aiohttp.ClientSession(proc.url) as s, s.post("/_sandbox/reset") as r:
+                assert r.status == 200, await r.text()
+            await asyncio.sleep(1)
+            after_reset.append(rss_kib(pid))
+    finally:
+        code = proc.stop()
+    growth = (after_reset[-1] - after_reset[0]) / after_reset[0] * 100
+    return {"rounds": rounds, "seconds_each": seconds, "requests": requests, "unexpected": len(unexpected),
+            "examples": unexpected[:5], "rss_peak_kib": peaks, "rss_after_reset_kib": after_reset,
+            "rss_growth_first_to_last_reset_pct": round(growth, 1), "exit": code,
+            "ok": growth <= 10 and not unexpected and code == 0}
+
+
 async def soak(duration: float, connections: int) -> dict:
     report: dict = {"duration_s": duration, "connections": connections}
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
@@ -202,6 +232,10 @@ async def soak(duration: float, connections: int) -> dict:
             "journal_entries": journal, "journal_size": JOURNAL_SIZE, "exit": code,
         }
         ok = not load.unexpected and not load.failures and growth <= 10 and journal <= JOURNAL_SIZE and code == 0
+
+        # -- phase 1b: grow the store, reset, repeat ------------------------------------------
+        report["cycles"] = await grow_and_reset(connections, rounds=4, seconds=max(5.0, min(20.0, duration / 15)))
+        ok = ok and report["cycles"]["ok"]
 
         # -- phase 2: SIGTERM under load ------------------------------------------------------
         path = Path(tmp) / "sigterm.json"
@@ -272,6 +306,8 @@ def main() -> int:
     print(f"soak: {load['requests']} requests ({load['rps']}/s), {load['unexpected']} unexpected, "
           f"{load['transport_errors']} transport errors, RSS {load['rss_kib']['warm']} -> {load['rss_kib']['end']} KiB "
           f"({load['rss_growth_after_warmup_pct']:+}%), journal {load['journal_entries']}/{load['journal_size']}; "
+          f"grow/reset x{report['cycles']['rounds']}: RSS after resets {report['cycles']['rss_after_reset_kib']} KiB "
+          f"({report['cycles']['rss_growth_first_to_last_reset_pct']:+}%); "
           f"SIGTERM exit {report['sigterm']['exit']}, in-flight answered {report['sigterm']['in_flight_answered']}, "
           f"saved {report['sigterm']['in_flight_saved']}, state loads: {report['sigterm']['state_loads']}; "
           f"kill -9 state loads: {report['kill9']['state_loads']} -> {'PASS' if report['ok'] else 'FAIL'}")

@@ -14,6 +14,7 @@ from typing import Any
 
 from .clock import Clock
 from .errors import SnapshotError, TenantLimitReached
+from .heap import settle  # after a bulk load: the long-lived store leaves the GC's full passes
 from .ids import Ids
 from .snapshot_check import check_clock, check_tenant
 from .tenants import APIS, Tenant, TenantId, valid_tenant_id
@@ -23,15 +24,6 @@ SNAPSHOT_VERSION = 1
 
 
 SETTLE_AT = 10_000  # stored tokens + payments in one bulk load before it is worth settling
-
-
-def settle() -> None:
-    """After a bulk load: collect once, then gc.freeze() what survived, so the cyclic GC never
-    rescans the long-lived store (a million seeded tokens made every full pass slower: the
-    "flat with size" benchmark). Store objects hold no reference cycles, so reference counting
-    still frees them on reset or delete."""
-    gc.collect()
-    gc.freeze()
 
 
 def _bad_tenant(tid: Any):
