@@ -100,7 +100,8 @@ def access_payment(f: Fields, ctx: Ctx, tokens: dict[str, dict]):
         code = f.integer("refusalCode", 5, lo=0)
         refusal = (code, REFUSALS.get(code, "REFUSED"))
     scheme = f.text("schemeReference") or token.meta.get("schemeTransactionReference") or ctx.fill.digits(15)
-    p = new_payment(f.text("paymentId") or new_payment_id(ctx.ids), req, token, scheme, refusal, created,
+    card = CardDetails(token.pan, token.holder, token.expiry_month, token.expiry_year, token.address)
+    p = new_payment(f.text("paymentId") or new_payment_id(ctx.ids), req, card, token.id, scheme, refusal, created,
                     None if refusal else ctx.fill.digits(6))
     captured = f.integer("captured", amount if status in ("CAPTURED", "REFUNDED") else 0, lo=0)
     refunded = f.integer("refunded", captured if status == "REFUNDED" else 0, lo=0)

@@ -115,3 +115,15 @@ def test_hrefs_follow_the_proxy_in_front(sandbox):
         assert r.json()["_links"]["service:tokens"]["href"] == "https://sbx.example:8443/tokens"
         r = api.get("/", headers={"X-Forwarded-Proto": "gopher", "X-Forwarded-Host": "bad host/x"})
         assert r.json()["_links"]["service:tokens"]["href"].startswith("http://127.0.0.1")
+
+
+def test_network_token_from_a_token_with_an_expired_card_is_refused(api):
+    """network-token-errors (12 May 2025): "Card expiry date must not be in the past"; the same
+    refusal when the card comes from a stored token's href (docs/access.md)."""
+    href = api.post("/tokens", json=card(pan="4917610000000000", month=1, year=2025)).json()[
+        "tokenPaymentInstrument"]["href"]
+    r = api.post("/tokens/network", json={"paymentInstrument": {"type": "card/tokenized", "href": href},
+                                          "merchant": {"entity": "default"}})
+    assert r.status_code == 400
+    assert r.json()["validationErrors"][0] == {"errorName": "fieldHasInvalidValue", "jsonPath": "$.paymentInstrument.href",
+                                               "message": "Card expiry date must not be in the past"}

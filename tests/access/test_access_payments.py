@@ -255,3 +255,34 @@ def test_fixture_seeded_payment_is_a_payment(sandbox, http):
         assert r.status_code == 400 and "tokenId" in r.text
     finally:
         http.post("/_sandbox/reset")
+
+
+def test_store_the_card_with_the_first_payment_then_pay_with_the_token(sandbox):
+    """Vendor "Use a stored card": a first CIT with a plain card and tokenCreation answers the new
+    `token` (the same token POST /tokens would make); the next payment uses it, and its scheme
+    reference was bundled with the token."""
+    first = token_payment()
+    first["instruction"]["paymentInstrument"] = {
+        "type": "plain", "cardNumber": "4444333322221111", "cardHolderName": "Sherlock Holmes",
+        "expiryDate": {"month": 5, "year": 2035}, "cvc": "123"}
+    first["instruction"]["customerAgreement"] = {"type": "cardOnFile", "storedCardUsage": "first"}
+    first["instruction"]["tokenCreation"] = {"type": "worldpay", "namespace": "SHOPPER_1"}
+    with payments_session(sandbox.url, user="pay-store") as pay, session(sandbox.url, user="pay-store") as api:
+        r = pay.post("/api/payments", json=first)
+        assert r.status_code == 201, r.text
+        body = r.json()
+        token = body["token"]
+        assert token["cardNumber"] == "4444********1111" and token["schemeReference"] == body["schemeReference"]
+        same = api.post("/tokens", json=card(namespace="SHOPPER_1"))
+        assert (same.status_code, same.json()["tokenId"]) == (200, token["tokenId"])
+        r = pay.post("/api/payments", json=token_payment(token["href"]))
+        assert r.json()["outcome"] == "authorized" and r.json()["schemeReference"] == body["schemeReference"]
+        plain_only = token_payment()
+        plain_only["instruction"]["paymentInstrument"] = dict(first["instruction"]["paymentInstrument"],
+                                                              cardNumber="5555555555554444")
+        r = pay.post("/api/payments", json=plain_only)
+        assert r.status_code == 201 and "token" not in r.json()
+        wrong = token_payment(token["href"])
+        wrong["instruction"]["tokenCreation"] = {"type": "worldpay"}
+        r = pay.post("/api/payments", json=wrong)
+        assert r.json()["validationErrors"][0]["jsonPath"] == "$.instruction.tokenCreation"

@@ -113,3 +113,16 @@ def test_journal_never_keeps_the_cvc_or_the_card_number(sandbox, http):
     journal = http.get("/_sandbox/journal", params={"tenant": "access:vt-journal"}).text
     assert "verifiedTokenCardOnFile" in journal
     assert "9876" not in journal and "4917610000000000" not in journal
+
+
+def test_v2_clients_get_the_flat_v2_body(sandbox):
+    """access.md §12.1/§14 (Magento 2 AW, S27): a verified-tokens-v2 Content-Type without Accept
+    gets the flat v2 body: `outcome`, `_links.tokens:token` (and `tokens:conflicts` on a 409)."""
+    v2 = "application/vnd.worldpay.verified-tokens-v2.hal+json"
+    with vt_session(sandbox.url, user="vt-v2") as vt, session(sandbox.url, user="vt-v2") as api:
+        r = vt.post(COF, json=vt_card(), headers={"Content-Type": v2, "Accept": None})
+        assert r.status_code == 201 and r.headers["Content-Type"].startswith(v2)
+        assert r.json()["outcome"] == "verified"
+        assert api.get(path_of(r.json()["_links"]["tokens:token"]["href"])).status_code == 200
+        r = vt.post(COF, json=vt_card(holder="Other Name"), headers={"Content-Type": v2, "Accept": None})
+        assert r.status_code == 409 and "tokens:conflicts" in r.json()["_links"]

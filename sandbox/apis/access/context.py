@@ -1,9 +1,10 @@
 """Per-request plumbing for Access: Basic auth, media-type negotiation, the error boundary.
 
 Every Access handler is wrapped by `operation(name)`: it authenticates (401 `accessDenied`),
-checks headers (headers.py, `access.headers`), names tenant and
-operation for the journal and fault rules, and turns AccessError and domain errors (through the
-one table in errors.py) into the Access envelope. Kept cheap: the benchmark compares GET /tokens/{id} to a bare app.
+checks headers (headers.py, `access.headers`), names tenant and operation for the journal and
+fault rules, and turns AccessError and domain errors (through the one table in errors.py) into
+the envelope of the handler's API. Kept cheap: the benchmark compares GET /tokens/{id} to a bare
+app.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ Handler = Callable[[web.Request, Ctx], Awaitable[web.StreamResponse]]
 def operation(name: str, has_body: bool = False, family: str = TOKENS,
               ) -> Callable[[Handler], Callable[[web.Request], Awaitable]]:
     """Wrap a handler of one Access family: TOKENS, VERIFIED (Verified Tokens; both the vendor's
-    media types, headers.tokens) or PAYMENTS (Payments API 2024-06-01, `application/json`)."""
+    media types, headers.tokens), PAYMENTS (Payments API 2024-06-01, `application/json`) or
+    CARD_PAYMENTS_FAMILY (Card Payments v7, its own media type and error wording)."""
     payments, v7 = family == PAYMENTS, family == CARD_PAYMENTS_FAMILY
     media_of = _VT_MEDIA if family == VERIFIED else _MEDIA
     error_media = PAYMENTS_MEDIA if payments else headers.V7_MEDIA if v7 else media_of[3]

@@ -11,6 +11,7 @@ from aiohttp import web
 from ...core.access.errors import (
     DetokenizeDenied,
     LinkDoesNotOffer,
+    NetworkCardExpired,
     NetworkTokensDisabled,
     NetworkTokenUnknown,
     UnrecognizedCardBrand,
@@ -116,6 +117,8 @@ DOMAIN: dict[type[DomainError], Callable[[DomainError], AccessError]] = {
         AccessError(403, "nptConfigurationError", "Account not configured to use NPT") if e.operation == "delete"
         else AccessError(403, "accessDenied", ACCESS_DENIED)),
     NetworkTokenUnknown: _unknown_network_token,
+    NetworkCardExpired: lambda e: invalid([{"errorName": "fieldHasInvalidValue", "jsonPath": "$.paymentInstrument.href",
+                                            "message": "Card expiry date must not be in the past"}]),
     # Payments API (routes_payments.py); the vendor is silent on an unknown token and on an action
     # the state does not offer: our choices, docs/access.md "Payments".
     PaymentTokenUnknown: lambda e: _payment_invalid(e.json_path, "The token does not exist, was deleted or expired"),

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from ...core.access.payments import Agreement, AuthorizeRequest
+from ...core.access.tokens import CardDetails
 from .errors import AccessError
 from .parse import Checker, ordered
 
@@ -34,6 +35,7 @@ _INSTRUCTION = {"method", "paymentInstrument", "narrative", "tokenCreation", "va
                 "threeDS", "exemption", "settlement", "customer", "shipping", "customerAgreement", "recipient",
                 "consumerBillPayment", "fundsTransfer", "requestAccountUpdater"}
 _TOKEN = {"type", "tokenId", "href", "namespace", "cvc", "cvcSessionHref", "routing"}
+_PLAIN = {"type", "cardNumber", "cardHolderName", "expiryDate", "cvc", "billingAddress", "routing"}
 _AGREEMENTS = {  # type -> allowed keys, required keys (vendor schemas Payments*CustomerAgreement)
     "cardOnFile": ({"type", "storedCardUsage"}, ("storedCardUsage",)),
     "subscription": ({"type", "storedCardUsage", "schemeReference"}, ("storedCardUsage",)),
@@ -106,7 +108,7 @@ def authorize_request(doc: Any) -> AuthorizeRequest:
         p = "$.instruction"
         c.enum(ins, "method", p, "Payment method", ("card",), required=True)
         c.narrative_and_value(ins, req, _NARRATIVE)
-        _token_instrument(c, ins, req)
+        _instrument(c, ins, req)
         req["agreement"] = _agreement(c, ins)
         settlement = c.obj(ins, "settlement", p, "Settlement", False, {"auto", "cancelOn"})
         if settlement is not None:
@@ -119,16 +121,45 @@ def authorize_request(doc: Any) -> AuthorizeRequest:
     return AuthorizeRequest(transaction_reference=tx, entity=entity, order_reference=order, channel=channel, **req)
 
 
-def _token_instrument(c: PaymentsChecker, ins: dict, req: dict) -> None:
+def _instrument(c: PaymentsChecker, ins: dict, req: dict) -> None:
+    """`token` (href xor tokenId [+ namespace]) or `plain` (card details, which `tokenCreation`
+    may store); checkout, network-token and wallet instruments are not emulated."""
     p = "$.instruction.paymentInstrument"
-    pi = c.obj(ins, "paymentInstrument", "$.instruction", "Payment instrument", True, _TOKEN)
+    raw = ins.get("paymentInstrument")
+    kind = raw.get("type") if isinstance(raw, dict) else None
+    pi = c.obj(ins, "paymentInstrument", "$.instruction", "Payment instrument", True,
+               _PLAIN if kind == "plain" else _TOKEN)
+    if "tokenCreation" in ins:
+        if kind != "plain":  # the vendor: tokenCreation goes with plain/checkout instruments only
+            c.add("fieldIsNotAllowed", "Field at path is not allowed.", "$.instruction.tokenCreation")
+        else:
+            tc = c.obj(ins, "tokenCreation", "$.instruction", "Token creation", False,
+                       {"type", "namespace", "description"})
+            if tc is not None:
+                c.enum(tc, "type", "$.instruction.tokenCreation", "Token creation type", ("worldpay",), required=True)
+                req["token_creation"] = {
+                    "namespace": c.string(tc, "namespace", "$.instruction.tokenCreation", "Namespace", hi=64,
+                                          pattern=_NAMESPACE),
+                    "description": c.string(tc, "description", "$.instruction.tokenCreation", "Token description"),
+                }
     if pi is None:
         return
     kind = c.string(pi, "type", p, "Payment instrument type", required=True)
+    req["cvc"] = c.string(pi, "cvc", p, "CVC", lo=3, hi=4, pattern=_CVC)
+    if kind == "plain":
+        pan = c.card_number(pi, p)
+        expiry = c.expiry_at(pi["expiryDate"], f"{p}.expiryDate") if "expiryDate" in pi else None
+        if "expiryDate" not in pi:
+            c.add("fieldIsMissing", "Expiry date must be supplied", f"{p}.expiryDate")
+        holder = c.string(pi, "cardHolderName", p, "Card holder name")
+        address = c.address_at(pi["billingAddress"], f"{p}.billingAddress") if "billingAddress" in pi else None
+        if pan is not None and expiry is not None:
+            req["card"] = CardDetails(pan=pan, holder=holder, month=expiry[0], year=expiry[1], address=address)
+        return
     if kind is not None and kind != "token":
-        # plain/checkout/networkToken/delegate are the vendor's too; this sandbox pays with tokens.
-        c.add("fieldHasInvalidValue", "Payment instrument type must be token (the sandbox pays with Access tokens)",
-              f"{p}.type")
+        # checkout/networkToken/delegate are the vendor's too; the sandbox pays with tokens or cards.
+        c.add("fieldHasInvalidValue", "Payment instrument type must be token or plain (the types this sandbox "
+              "emulates)", f"{p}.type")
         return
     href = c.string(pi, "href", p, "Token href", hi=2048)
     token_id = c.string(pi, "tokenId", p, "Token id", lo=15, hi=21, pattern=_TOKEN_ID)
@@ -138,10 +169,9 @@ def _token_instrument(c: PaymentsChecker, ins: dict, req: dict) -> None:
               "Provide a value in href or tokenId, never both", f"{p}.href")
     elif "namespace" in pi and "href" in pi:
         c.add("fieldIsNotAllowed", "Field at path is not allowed.", f"{p}.namespace")
-    cvc = c.string(pi, "cvc", p, "CVC", lo=3, hi=4, pattern=_CVC)
     if "cvc" in pi and "cvcSessionHref" in pi:
         c.add("fieldIsNotAllowed", "Provide cvc or cvcSessionHref, never both", f"{p}.cvcSessionHref")
-    req.update(token_href=href, token_id=token_id, namespace=namespace, cvc=cvc)
+    req.update(token_href=href, token_id=token_id, namespace=namespace)
 
 
 def _agreement(c: PaymentsChecker, ins: dict, table: dict = _AGREEMENTS,

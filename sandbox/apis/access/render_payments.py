@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 from ...core.access import payments as pay
+from ...core.access.operations import TokenView
 from ...core.access.payments import Authorization
-from ...core.cards import CardProfile
+from ...core.cards import CardProfile, mask
+from ...core.clock import iso
 from ...core.payments import Payment
+from .render import conflicts_body, token_href
 
 # `_actions` key -> the path after the payment's self href (vendor OpenAPI paths).
 ACTION_PATHS = {
@@ -65,6 +68,8 @@ def authorization(base: str, auth: Authorization) -> tuple[int, dict]:
         return 201, body
     body.update(schemeReference=meta["schemeReference"], issuer={"authorizationCode": meta["authorizationCode"]},
                 riskFactors=meta["riskFactors"], paymentInstrument=instrument(p, auth.profile))
+    if auth.created is not None:
+        body["token"] = stored_token(base, auth.created, meta["schemeReference"])
     body.update(_links_and_actions(base, p))
     return (202 if meta["outcome"] == "sentForSettlement" else 201), body
 
@@ -81,3 +86,21 @@ def action(base: str, p: Payment, name: str) -> dict:
 def query(base: str, p: Payment) -> dict:
     """GET the payment's self href: `lastEvent` and the actions it offers now."""
     return {"lastEvent": pay.last_event(p), **_links_and_actions(base, p)}
+
+
+def stored_token(base: str, view: TokenView, scheme: str) -> dict:
+    """The `token` a payment with `tokenCreation` answers (vendor example "full" reply): the
+    token the card is now stored as, with any conflicts as POST /tokens would report them."""
+    token, profile = view.token, view.profile
+    out = {
+        "href": token_href(base, view.secret, token), "tokenId": token.id,
+        "tokenExpiryDateTime": iso(token.expires_at), "cardNumber": mask(token.pan),
+        "cardHolderName": token.holder, "cardExpiry": {"year": token.expiry_year, "month": token.expiry_month},
+        "bin": profile.bin, "fundingType": _FUNDING.get(profile.funding, "unknown"),
+    }
+    if profile.country:
+        out["countryCode"] = profile.country
+    out["schemeReference"] = token.meta.get("schemeTransactionReference") or scheme
+    if view.conflicts is not None:
+        out["conflicts"] = conflicts_body(view.conflicts)
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...core.access.verified import Verified
 from ...core.tokens import Outcome
-from .render import token_resource
+from .render import curies, token_href, token_resource
 
 _STATUS = {Outcome.NEW: 201, Outcome.MATCH: 200, Outcome.CONFLICT: 409}
 # Verified Tokens shows the brand in lower case ("visa", vendor examples).
@@ -21,9 +21,20 @@ def root(base: str) -> dict:
     }}
 
 
-def verified(base: str, result: Verified, verification_id: str) -> tuple[int, dict]:
-    """(status, body): 201/200/409 when verified (token NEW/MATCH/CONFLICT), 206 when not."""
+def verified(base: str, result: Verified, verification_id: str, version: int = 3) -> tuple[int, dict]:
+    """(status, body): 201/200/409 when verified (token NEW/MATCH/CONFLICT), 206 when not. v1/v2
+    clients (the Magento 2 AW plugin speaks v2) get the flat body of those versions (access.md
+    §12.1): `outcome` and `_links` to the verification, the token and any conflicts."""
     view, v = result.view, result.verification
+    status = _STATUS[view.outcome] if result.verified else 206
+    if version in (1, 2):
+        href = token_href(base, view.secret, view.token)
+        links = {"verifications:verification": {"href": f"{base}/verifications/accounts/{verification_id}"},
+                 "tokens:token": {"href": href}}
+        if view.conflicts is not None:
+            links["tokens:conflicts"] = {"href": token_href(base, view.secret, view.token, "conflicts")}
+        links["curies"] = curies(base)
+        return status, {"outcome": v["outcome"], "_links": links}
     token = view.token
     profile = view.profile
     card: dict = {
@@ -49,5 +60,4 @@ def verified(base: str, result: Verified, verification_id: str) -> tuple[int, di
                         "templated": True}],
         },
     )
-    status = _STATUS[view.outcome] if result.verified else 206
     return status, {"_embedded": {"verification": verification, "token": token_resource(base, view)}}

@@ -29,7 +29,8 @@ async def _verify(request: web.Request, ctx: Ctx, kind: str) -> web.Response:
     now, policy = ctx.scope.now(), ctx.scope.policy
     req = parse_verified.verify_request(doc, kind, now, policy.max_expiry(now))
     result = verified.verify(ctx.scope, req)
-    status, body = render_verified.verified(render.base_url(request), result, ctx.scope.core.store.ids.hex(24))
+    status, body = render_verified.verified(render.base_url(request), result, ctx.scope.core.store.ids.hex(24),
+                                            ctx.version)
     return render.json_response(body, ctx.media, status)
 
 

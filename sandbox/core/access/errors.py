@@ -43,3 +43,8 @@ class LinkDoesNotOffer(DomainError):
     def __init__(self, field: str) -> None:
         super().__init__(f"the {field} link does not offer this operation")
         self.field = field
+
+
+class NetworkCardExpired(DomainError):
+    """A network token asked for from a stored token whose card expiry has passed: the same
+    refusal the vendor documents for card details ("Card expiry date must not be in the past")."""

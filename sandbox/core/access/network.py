@@ -17,7 +17,7 @@ from typing import Any
 from ..cards import luhn_ok
 from ..ids import Ids
 from . import tokens
-from .errors import NetworkTokensDisabled, NetworkTokenUnknown
+from .errors import NetworkCardExpired, NetworkTokensDisabled, NetworkTokenUnknown
 from .operations import token_from_href
 from .scope import Scope
 from .state import AccessState
@@ -147,6 +147,9 @@ def provision_token(scope: Scope, req: dict) -> dict:
     if req["type"] == "card/tokenized":
         _, token = token_from_href(scope, req["href"])
         pan, expiry, source = token.pan, (token.expiry_month, token.expiry_year), token
+        today = scope.core.store.clock_for(scope.tid).now_dt()
+        if (token.expiry_year or 0, token.expiry_month or 0) < (today.year, today.month):
+            raise NetworkCardExpired(token.id)
     else:
         pan, expiry = req["pan"], req["expiry"]
     magic = scope.core.catalogue.magic_for("access", "network", pan)

@@ -22,7 +22,7 @@ from ..errors import DomainError, TokenNotFound
 from ..payments import AUTHORISED, CAPTURED, REFUSED, Payment
 from ..tokens import Token
 from . import tokens
-from .operations import token_from_href
+from .operations import TokenView, create_token, token_from_href
 from .scope import Scope
 
 API = "payments"  # Payment.meta["api"]: which wire the payment was made on
@@ -102,13 +102,16 @@ class AuthorizeRequest:
     agreement: Agreement | None = None
     auto_settle: bool = False
     wire: str = API  # API or CARD_PAYMENTS: where the payment's actions are offered
+    card: tokens.CardDetails | None = None  # a `plain` instrument instead of a token
+    token_creation: dict | None = None  # {"namespace"?, "description"?}: store the plain card
 
 
 @dataclass(slots=True)
 class Authorization:
     payment: Payment
-    token: Token
+    token: Token | None  # the token paid with, or the one `tokenCreation` stored; None for a plain card
     profile: CardProfile
+    created: TokenView | None = None  # set when this payment stored the card (the reply's `token`)
 
     @property
     def outcome(self) -> str:
@@ -150,9 +153,9 @@ def issuer_decision(holder: str | None, expiry: tuple[int | None, int | None], n
     return None
 
 
-def _risk_factors(token: Token, cvc: str | None) -> list[dict]:
+def _risk_factors(address: dict | None, cvc: str | None) -> list[dict]:
     cvc_risk = "notSupplied" if cvc is None else "notMatched" if cvc in CVC_NOT_MATCHED else "notChecked"
-    postcode = ((token.address or {}).get("postalCode") or "").upper()
+    postcode = ((address or {}).get("postalCode") or "").upper()
     avs = AVS_NOT_MATCHED.get(postcode, ())
     return [{"risk": cvc_risk, "type": "cvc"}] + [
         {"risk": "notMatched" if detail in avs else "notChecked", "detail": detail, "type": "avs"}
@@ -161,41 +164,51 @@ def _risk_factors(token: Token, cvc: str | None) -> list[dict]:
 
 
 def authorize(scope: Scope, req: AuthorizeRequest) -> Authorization:
-    """POST /api/payments with a `token` instrument. Checks everything (token, duplicate
-    reference, ERROR magic) before the tenant is written."""
+    """POST /api/payments (or a v7 transaction): with a token, or with a plain card that
+    `tokenCreation` may store ("Use a stored card": the first payment creates the token, through
+    the same create_token as POST /tokens, only when it is authorised). Everything that can
+    refuse (token, duplicate reference, ERROR magic) is checked before the tenant is written."""
     store, now, policy = scope.core.store, scope.now(), scope.policy
-    token = _token(scope, req, now)
+    token = _token(scope, req, now) if req.card is None else None
+    card = req.card or tokens.CardDetails(token.pan, token.holder, token.expiry_month, token.expiry_year,
+                                          token.address)
     tenant = store.peek(scope.tid)
-    if any(p.meta.get("transactionReference") == req.transaction_reference for p in tenant.payments.values()):
+    if tenant is not None and any(p.meta.get("transactionReference") == req.transaction_reference
+                                  for p in tenant.payments.values()):
         raise DuplicateTransaction(req.transaction_reference)
-    refusal = issuer_decision(token.holder, (token.expiry_month, token.expiry_year), now)
-    profile = scope.core.catalogue.profile(token.pan)
+    refusal = issuer_decision(card.holder, (card.month, card.year), now)
+    profile = scope.core.catalogue.profile(card.pan)
+    created = None
+    if refusal is None and req.token_creation is not None:
+        created = create_token(scope, tokens.CreateRequest(
+            card=card, namespace=req.token_creation.get("namespace"),
+            description=req.token_creation.get("description"), entity=req.entity))
+        token = created.token
     tenant = store.write(scope.tid)
-    tokens.use(token, now, policy)  # an authorisation that reached the issuer is a use (seed 002)
+    if token is not None and created is None:
+        tokens.use(token, now, policy)  # an authorisation that reached the issuer is a use (seed 002)
     agreement = req.agreement
-    scheme = (agreement.scheme_reference if agreement else None) or token.meta.get(tokens.STR)
+    scheme = (agreement.scheme_reference if agreement else None) or (token.meta.get(tokens.STR) if token else None)
     if scheme is None:
         scheme = store.ids.digits(15)
-        if refusal is None:  # bundled with the token for later merchant-initiated payments
+        if refusal is None and token is not None:  # bundled with the token for later MITs
             token.meta[tokens.STR] = scheme
-    payment = new_payment(new_payment_id(store.ids), req, token, scheme, refusal, now,
-                          None if refusal else store.ids.digits(6))
-    meta = payment.meta
-    meta["commandId"] = store.ids.hex(24)  # Card Payments v7 names each command (21-36 characters)
-    pid = payment.id
-    tenant.payments[pid] = payment
+    payment = new_payment(new_payment_id(store.ids), req, card, token.id if token else None, scheme, refusal,
+                          now, None if refusal else store.ids.digits(6))
+    payment.meta["commandId"] = store.ids.hex(24)  # Card Payments v7 names each command (21-36 characters)
+    tenant.payments[payment.id] = payment
     if refusal is None and req.auto_settle:
         machine.capture(payment, None, now, store.ids.hex(24))
-        meta["outcome"] = "sentForSettlement"
-    return Authorization(payment, token, profile)
+        payment.meta["outcome"] = "sentForSettlement"
+    return Authorization(payment, token, profile, created)
 
 
 def new_payment_id(ids) -> str:
     return "payI" + base64.urlsafe_b64encode(ids.bytes(15)).decode()
 
 
-def new_payment(pid: str, req: AuthorizeRequest, token: Token, scheme: str, refusal: tuple[int, str] | None,
-                now: float, authorization_code: str | None) -> Payment:
+def new_payment(pid: str, req: AuthorizeRequest, card: tokens.CardDetails, token_id: str | None, scheme: str,
+                refusal: tuple[int, str] | None, now: float, authorization_code: str | None) -> Payment:
     """An Access payment as an authorisation stores it: the one constructor `authorize` and the
     fixture builder (sandbox/scenario/access.py) share."""
     agreement = req.agreement
@@ -204,15 +217,15 @@ def new_payment(pid: str, req: AuthorizeRequest, token: Token, scheme: str, refu
         "transactionReference": req.transaction_reference, "orderReference": req.order_reference,
         "entity": req.entity, "channel": req.channel, "narrative": req.narrative,
         "agreement": None if agreement is None else {k: getattr(agreement, k) for k in agreement.__slots__},
-        "schemeReference": scheme, "riskFactors": _risk_factors(token, req.cvc),
-        "card": {"bin": token.pan[:6], "lastFour": token.pan[-4:], "month": token.expiry_month,
-                 "year": token.expiry_year, "par": _par(token.pan)},
+        "schemeReference": scheme, "riskFactors": _risk_factors(card.address, req.cvc),
+        "card": {"bin": card.pan[:6], "lastFour": card.pan[-4:], "month": card.month, "year": card.year,
+                 "par": _par(card.pan)},
     }
     if refusal is None:
         meta["authorizationCode"] = authorization_code
     else:
         meta["refusalCode"], meta["refusalDescription"] = str(refusal[0]), refusal[1]
-    return Payment(id=pid, amount=req.amount, currency=req.currency, created_at=now, token_id=token.id,
+    return Payment(id=pid, amount=req.amount, currency=req.currency, created_at=now, token_id=token_id,
                    status=AUTHORISED if refusal is None else REFUSED, meta=meta)
 
 
