@@ -20,6 +20,7 @@ from urllib.parse import unquote_to_bytes
 
 from ...core.opp.backoffice import REFERENCE_TYPES
 from ...core.opp.errors import Invalid, OppError
+from ...core.opp.results import DESCRIPTIONS
 from ...core.opp.transactions import TxRequest
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -239,6 +240,9 @@ def custom_parameters(p: Params) -> dict[str, str]:
     if forced is not None and not RESULT_CODE.match(forced):
         p.bad("customParameters[forceResultCode]", f"must match {RESULT_CODE.pattern}")
         custom.pop("forceResultCode")
+    elif forced is not None and forced not in DESCRIPTIONS:
+        p.bad("customParameters[forceResultCode]", "must be a code of GET /v1/resultcodes (opp.md §13.5)")
+        custom.pop("forceResultCode")
     return custom
 
 
@@ -381,7 +385,9 @@ def checkout_request(mode: str, p: Params) -> dict:
     _common(p, req)
     raise_errors(p)
     req.test_mode = test_mode_of(mode, p)
-    return {"paymentType": req.payment_type, "amount": req.amount, "minor": req.minor,
+    integrity = flag(p, "integrity")
+    raise_errors(p)
+    return {"paymentType": req.payment_type, "amount": req.amount, "minor": req.minor, "integrity": integrity,
             "currency": req.currency, "createRegistration": req.create_registration,
             "registrations": stored, "shopperResultUrl": req.shopper_result_url, "si": req.si,
             "cit": req.cit, "custom": req.custom, "echo": req.echo, "testMode": req.test_mode}

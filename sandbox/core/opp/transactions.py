@@ -21,7 +21,7 @@ from ..clock import end_of_month
 from ..payments import Payment
 from ..tenants import TenantId
 from ..tokens import Token
-from . import merchant, registrations
+from . import currencies, merchant, registrations
 from .accounts import account_error
 from .errors import Declined, Invalid, OppError
 from .outcomes import Outcome, card_error, decide, opp_brand
@@ -147,6 +147,8 @@ def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str,
     Returns the stored payment; a declined one is stored too (status REFUSED, its code in the
     facts), as the platform's reporting finds every transaction that reached it (opp.md §13.2)."""
     core = scope.core
+    if not currencies.valid(req.currency):
+        raise OppError(currencies.INVALID_CURRENCY, {"id": scope.new_id()})
     brand, instrument, pan = _instrument(scope, req, token)
     tx_id = scope.new_id()
     if req.minor == 0 and req.payment_type != "PA":
@@ -155,7 +157,7 @@ def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str,
                                        "amount": req.amount, "currency": req.currency, **instrument})
     echo = dict(req.echo)
     meta: dict = {"paymentType": req.payment_type, "paymentBrand": brand, "testMode": req.test_mode,
-                  "descriptor": echo.pop("descriptor", None) or _descriptor(scope), "echo": echo,
+                  "descriptor": echo.pop("descriptor", None) or descriptor(scope), "echo": echo,
                   "customParameters": dict(req.custom), **instrument, "risk": "100" if pan else None}
     si = dict(req.si) if req.si is not None else None
     if si is not None and not req.cit and "initialTransactionId" not in si:
@@ -275,12 +277,16 @@ def _three_ds(meta: dict, outcome: Outcome, tx_id: str, base_url: str) -> None:
         meta["redirect"] = {"url": f"{base_url}/v1/approval/{tx_id}", "method": "GET", "parameters": []}
     elif outcome.status == "pending":
         # The shopper must pass a challenge: our own stand-in ACS page completes it (routes.py).
-        meta["redirect"] = {"url": f"{base_url}/v1/threeDSecure/{tx_id}", "method": "GET", "parameters": []}
+        # Shaped like the platform's 3-D Secure redirect (opp.md §13.8): a form POST of its parameters.
+        meta["redirect"] = {"url": f"{base_url}/v1/threeDSecure/{tx_id}", "method": "POST", "parameters": [
+            {"name": "MD", "value": tx_id}, {"name": "connector", "value": "THREEDSECURE"},
+            {"name": "TermUrl", "value": f"{base_url}/v1/threeDSecure/{tx_id}"}]}
         meta["threeDSecure"] = {"challengeIndicator": "04"}
     else:
         meta["threeDSecure"] = {"eci": outcome.three_ds["eci"], "version": "2.2.0", "authenticationStatus": "Y"}
 
 
-def _descriptor(scope: Scope) -> str:
+def descriptor(scope: Scope) -> str:
+    """`dddd.dddd.dddd <channel name>` (opp.md §13.8): a new number for every transaction."""
     d = scope.core.store.ids.digits(12)
     return f"{d[:4]}.{d[4:8]}.{d[8:]} Token_Sandbox"
