@@ -11,7 +11,7 @@ from __future__ import annotations
 from .. import payments
 from ..errors import InvalidTransition
 from ..payments import Payment
-from . import currencies, merchant, registrations
+from . import cardonfile, currencies, merchant, registrations
 from .errors import Invalid, OppError
 from .results import success_code
 from .scope import Scope
@@ -130,6 +130,8 @@ def complete_challenge(core, tenant_id, tx_id: str, passed: bool) -> tuple[Payme
         settle(payment, meta["paymentType"])
         if not approval:
             meta["threeDSecure"] = {"eci": "05", "version": "2.2.0", "authenticationStatus": "Y"}
+        if pending.get("cit"):
+            pending["tokenMeta"]["initialTransactionId"] = cardonfile.cit_succeeded(store.ids, meta)
         if pending.get("createRegistration") and (pending.get("card") or pending.get("account")):
             reg_id = store.ids.opp_id()
             token = (registrations.new_registration(reg_id, pending["card"], now, pending["tokenMeta"])

@@ -21,7 +21,7 @@ from ..clock import end_of_month
 from ..payments import Payment
 from ..tenants import TenantId
 from ..tokens import Token
-from . import currencies, merchant, registrations
+from . import cardonfile, currencies, merchant, registrations
 from .accounts import account_error
 from .errors import Declined, Invalid, OppError
 from .outcomes import Outcome, card_error, decide, opp_brand
@@ -159,14 +159,8 @@ def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str,
     meta: dict = {"paymentType": req.payment_type, "paymentBrand": brand, "testMode": req.test_mode,
                   "descriptor": echo.pop("descriptor", None) or descriptor(scope), "echo": echo,
                   "customParameters": dict(req.custom), **instrument, "risk": "100" if pan else None}
-    si = dict(req.si) if req.si is not None else None
-    if si is not None and not req.cit and "initialTransactionId" not in si:
-        initial = token.meta.get("initialTransactionId") if token is not None else None
-        if initial:  # chain the MIT to the CIT that set up the agreement
-            si["initialTransactionId"] = initial
-    meta["standingInstruction"] = si
-    if req.cit and pan:
-        meta["citId"] = tx_id
+    meta["standingInstruction"] = cardonfile.chain_mit(scope, dict(req.si) if req.si else None, req.cit, token)
+    card_cit = bool(req.cit and pan)
     magic = core.catalogue.magic_for("opp", "cards", pan) if pan else None
     outcome = decide(mode=scope.mode, test_mode=req.test_mode, custom=req.custom, magic=magic,
                      stage="payment", cit=req.cit and bool(pan))
@@ -189,19 +183,20 @@ def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str,
             "card": None if token is not None or not pan else {k: req.card.get(k) for k in ("number", "holder", "expiryMonth", "expiryYear")},
             "account": req.account if token is None else None, "kind": (outcome.three_ds or {}).get("flow"),
             "brand": brand, "checkoutId": req.checkout_id, "shopperResultUrl": req.shopper_result_url,
-            "tokenMeta": _token_meta(req, brand, tx_id if req.cit else None),
+            "tokenMeta": _token_meta(req, brand, None), "cit": card_cit,
             "tokenOwner": token_owner,
         }
     elif outcome.status != "rejected":
         settle(payment, req.payment_type)
+        scheme_id = cardonfile.cit_succeeded(core.store.ids, meta) if card_cit else None
         if token is not None:
             merchant.record_use(scope, token, token_owner)
-            if req.cit and req.si and not token.meta.get("initialTransactionId"):
-                token.meta["initialTransactionId"] = tx_id
+            if scheme_id and req.si and not token.meta.get("initialTransactionId"):
+                token.meta["initialTransactionId"] = scheme_id
         elif req.create_registration and SUCCESS.match(outcome.code):
             # Only a payment the documented regex calls successful tokenises ("review" codes do not).
             reg_id = scope.new_id()
-            meta_new = _token_meta(req, brand, tx_id if req.cit and pan else None)
+            meta_new = _token_meta(req, brand, scheme_id)
             new = (registrations.new_registration(reg_id, req.card, scope.now, meta_new) if pan else
                    registrations.new_account_registration(reg_id, req.account, scope.now, meta_new))
             registrations.add(tenant.tokens, new)
