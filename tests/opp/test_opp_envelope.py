@@ -107,3 +107,17 @@ def test_3ds_redirect_is_a_form_post_with_parameters(opp, http):
     assert redirect["method"] == "POST" and {p["name"] for p in redirect["parameters"]} >= {"MD", "TermUrl"}
     r = http.post(redirect["url"], data={p["name"]: p["value"] for p in redirect["parameters"]})
     assert r.status_code == 200 and SUCCESS.match(r.json()["result"]["code"])
+
+
+def test_card_fields_without_a_number_are_a_parameter_error(opp):
+    """opp.md §6: a missing card.number is a parameter error (200.300.404), not 100.100.100."""
+    r = opp.post("/v1/registrations", {k: v for k, v in CARD.items() if k != "card.number"})
+    assert r.status_code == 400 and r.json()["result"]["code"] == "200.300.404"
+    assert [e["name"] for e in r.json()["result"]["parameterErrors"]] == ["card.number"]
+
+
+def test_legacy_recurring_type_is_echoed(opp):
+    """opp.md §13.4: the deprecated top-level recurringType is echoed; REPEATED is merchant-initiated."""
+    token = opp.register()["id"]
+    r = opp.post(f"/v1/registrations/{token}/payments", {**PAYMENT, "recurringType": "REPEATED"}).json()
+    assert r["recurringType"] == "REPEATED" and "resultDetails" not in r
