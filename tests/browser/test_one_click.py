@@ -216,3 +216,14 @@ def test_widget_loads_with_its_integrity_hash(http, sandbox, browser, wait, shop
         wait(browser, lambda d: d.find_element(by().TAG_NAME, "html").get_attribute("data-wpwl-ready") == "yes",
              "the widget to draw the checkout")
         assert browser.find_elements(by().CSS_SELECTOR, ".wpwl-form-card-entry")
+
+
+def test_3ds_challenge_card_posts_the_redirect_form_and_returns(http, sandbox, browser, wait):
+    """opp.md §13.8: the widget submits the redirect's parameters as a form POST to the (stand-in)
+    challenge page, which returns the shopper to shopperResultUrl with the finished payment."""
+    open_checkout(browser, sandbox, wait)
+    fill_card(browser, number="4200000000000042")  # 3-D Secure challenge card (fixtures/default.yaml)
+    ret = wait_for_result(browser, wait)
+    assert browser.find_element(by().ID, "result-code").text in SUCCESS
+    paid = merchant_reads(http, ret["resourcePath"]).json()
+    assert paid["threeDSecure"]["authenticationStatus"] == "Y" and "redirect" not in paid
