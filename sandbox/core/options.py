@@ -78,6 +78,9 @@ REGISTRY: dict[str, Option] = {o.key: o for o in (
     Option("opp.decline_status", int, 400, "HTTP status of a declined or refused transaction", low=200, high=599),
     Option("opp.registration_requires_cvv", bool, True, "whether a standalone registration needs card.cvv "
            "for VISA, MASTER and AMEX"),
+    Option("opp.mit_requires_initial_transaction", bool, False, "refuse a merchant-initiated payment "
+           "that names no standingInstruction.initialTransactionId and whose registration has none "
+           "(600.200.501) instead of accepting it as the platform mostly does"),
     Option("opp.cross_channel_references", bool, False, "let an entity capture, refund or reverse a "
            "transaction made on another entity of the same merchant (VR pay 'multichannel'); false: "
            "700.400.700 initial and referencing channel-ids do not match"),

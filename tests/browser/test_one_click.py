@@ -148,3 +148,82 @@ def test_expired_checkout_shows_the_documented_error(http, sandbox, browser, wai
          "the widget to report the expired checkout")
     errors = browser.find_elements(by().CSS_SELECTOR, ".wpwl-session-error")
     assert any(NO_SESSION in e.text and e.get_attribute("data-code") == "200.300.404" for e in errors)
+
+
+DECLINING = "4000000000000002"  # given the decline 800.100.151 by the fixture below
+
+
+def test_declined_widget_payment_is_declined_at_the_merchants_status_url(http, sandbox, browser, wait):
+    """opp.md §13.2: after a decline the shopper is sent to shopperResultUrl and the merchant's
+    GET {resourcePath} reports the decline; the checkout stays open for another try."""
+    fixture = ("version: 1\ncatalogue:\n  opp:\n    cards:\n"
+               f"      \"{DECLINING}\": {{code: \"800.100.151\"}}\n")
+    r = http.post("/_sandbox/fixtures", data=fixture.encode(), params={"baseline": "false", "name": "decline.yaml"},
+                  headers={"Content-Type": "application/yaml"})
+    assert r.status_code == 200, r.text
+    open_checkout(browser, sandbox, wait)
+    checkout_id = browser.find_element(by().ID, "checkout-id").text
+    fill_card(browser, number=DECLINING)
+    ret = wait_for_result(browser, wait)
+    assert ret["id"] == checkout_id and ret["resourcePath"] == f"/v1/checkouts/{checkout_id}/payment"
+    assert browser.find_element(by().ID, "result-code").text == "800.100.151"
+    assert "did not succeed" in browser.page_source
+    status = merchant_reads(http, ret["resourcePath"])
+    assert status.json()["result"]["code"] == "800.100.151" and status.json()["id"]
+    assert http.get(f"/v1/checkouts/{checkout_id}/widget").json()["state"] == "open"
+
+
+PAGE_WITH_SRI = """<!doctype html><html><head><title>shop</title></head><body>
+<script>var wpwlOptions = {{style: "card"}}</script>
+<script src="{src}" integrity="{integrity}" crossorigin="anonymous"
+        onerror="document.title = 'blocked'"></script>
+<form action="https://shop.example/result" class="paymentWidgets" data-brands="VISA MASTER"></form>
+</body></html>"""
+
+
+@pytest.fixture
+def shop_origin(tmp_path):
+    """A merchant page on another origin than the sandbox (SRI with crossorigin=anonymous needs CORS)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield tmp_path, f"http://localhost:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("tamper", [False, True])
+def test_widget_loads_with_its_integrity_hash(http, sandbox, browser, wait, shop_origin, tamper):
+    """opp.md §13.7: integrity=true gives the SRI hash the page puts on the widget's script tag;
+    the browser runs the script with it, and refuses it when the hash does not match."""
+    r = http.post("/v1/checkouts", data={"entityId": ENTITY, "amount": "92.00", "currency": "EUR",
+                                         "paymentType": "DB", "integrity": "true"}, headers=BEARER)
+    integrity = r.json()["integrity"]
+    if tamper:
+        integrity = "sha384-" + "A" * 64
+    folder, origin = shop_origin
+    (folder / "shop.html").write_text(PAGE_WITH_SRI.format(
+        src=f"{sandbox.url}/v1/paymentWidgets.js?checkoutId={r.json()['id']}", integrity=integrity))
+    browser.get(origin + "/shop.html")
+    if tamper:
+        wait(browser, lambda d: d.title == "blocked", "the browser to refuse the tampered script")
+        assert browser.find_element(by().TAG_NAME, "html").get_attribute("data-wpwl-ready") is None
+    else:
+        wait(browser, lambda d: d.find_element(by().TAG_NAME, "html").get_attribute("data-wpwl-ready") == "yes",
+             "the widget to draw the checkout")
+        assert browser.find_elements(by().CSS_SELECTOR, ".wpwl-form-card-entry")
+
+
+def test_3ds_challenge_card_posts_the_redirect_form_and_returns(http, sandbox, browser, wait):
+    """opp.md §13.8: the widget submits the redirect's parameters as a form POST to the (stand-in)
+    challenge page, which returns the shopper to shopperResultUrl with the finished payment."""
+    open_checkout(browser, sandbox, wait)
+    fill_card(browser, number="4200000000000042")  # 3-D Secure challenge card (fixtures/default.yaml)
+    ret = wait_for_result(browser, wait)
+    assert browser.find_element(by().ID, "result-code").text in SUCCESS
+    paid = merchant_reads(http, ret["resourcePath"]).json()
+    assert paid["threeDSecure"]["authenticationStatus"] == "Y" and "redirect" not in paid

@@ -3,6 +3,8 @@ a real client would: success decided only with the documented regex on result.co
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from opp_support import CARD, PAYMENT, PENDING, SUCCESS
 
@@ -38,15 +40,18 @@ def test_journey_payment_with_token_cit_then_mit(opp):
                                       "standingInstruction.mode": "INITIAL",
                                       "standingInstruction.type": "RECURRING", "standingInstruction.source": "CIT"})
     assert succeeded(first)
-    token, initial = first.json()["registrationId"], first.json()["id"]
+    # opp.md §13.4: the INITIAL CIT carries the scheme's id, which later MITs reference
+    token, initial = first.json()["registrationId"], first.json()["standingInstruction"]["initialTransactionId"]
+    assert re.match(r"^[0-9]{15}$", initial) and first.json()["resultDetails"]["CardholderInitiatedTransactionID"] == initial
     cit = opp.post(f"/v1/registrations/{token}/payments", {
         **PAYMENT, "card.cvv": "123", "standingInstruction.mode": "REPEATED",
         "standingInstruction.type": "UNSCHEDULED", "standingInstruction.source": "CIT"})
-    assert succeeded(cit) and cit.json()["resultDetails"]["CardholderInitiatedTransactionID"] == cit.json()["id"]
+    assert succeeded(cit) and re.match(r"^[0-9]{15}$", cit.json()["resultDetails"]["CardholderInitiatedTransactionID"])
+    assert "initialTransactionId" not in cit.json()["standingInstruction"]  # only the INITIAL CIT has it
     mit = opp.post(f"/v1/registrations/{token}/payments", {
         **PAYMENT, "standingInstruction.mode": "REPEATED", "standingInstruction.type": "RECURRING",
         "standingInstruction.source": "MIT"})
-    assert succeeded(mit)
+    assert succeeded(mit) and "resultDetails" not in mit.json()
     assert mit.json()["standingInstruction"] == {"mode": "REPEATED", "type": "RECURRING", "source": "MIT",
                                                  "initialTransactionId": initial}
     explicit = opp.post(f"/v1/registrations/{token}/payments", {

@@ -122,3 +122,18 @@ def test_malformed_entity_id_is_refused(opp, http):
         r = Opp(http, bad).post("/v1/registrations", CARD)
         assert r.status_code == 400 and r.json()["result"]["parameterErrors"][0]["name"] == "entityId"
     assert opp.state()["tenants"] == {}
+
+
+def test_credentials_file_takes_a_legacy_user_id_and_password(start_sandbox, tmp_path):
+    """opp.md §3: a --credentials row {userId, password} is the token base64(userId|password)."""
+    creds = tmp_path / "creds.yaml"
+    creds.write_text(f"opp:\n  - {{userId: u1, password: p1, entities: [{ENTITY}]}}\n")
+    sb = start_sandbox("--credentials", str(creds))
+    legacy = {"authentication.userId": "u1", "authentication.password": "p1", "entityId": ENTITY}
+    assert requests.post(f"{sb.url}/v1/registrations", data={**legacy, **CARD}, timeout=10).status_code == 200
+    bearer = {"Authorization": "Bearer " + base64.b64encode(b"u1|p1").decode()}
+    assert requests.post(f"{sb.url}/v1/registrations", data={"entityId": ENTITY, **CARD}, headers=bearer,
+                         timeout=10).status_code == 200
+    wrong = requests.post(f"{sb.url}/v1/registrations", data={**legacy, "authentication.password": "x", **CARD},
+                          timeout=10)
+    assert wrong.status_code == 401 and wrong.json()["result"]["code"] == "800.900.300"

@@ -144,6 +144,7 @@ PUBLIC = {
     ("GET", "/v1/paymentWidgets.css"),
     ("GET", "/v1/resultcodes"),  # opp.md E14: public list
     ("GET", "/v1/threeDSecure/x1"),  # the shopper's browser follows the 3-D Secure redirect
+    ("POST", "/v1/threeDSecure/x1"),  # (a form POST of the redirect's parameters, opp.md §13.8)
     ("GET", "/v1/approval/x1"),  # ... and the PayPal approval redirect (opp.md §13.1)
     ("GET", "/v1/checkouts/x1/widget"),  # the widget frame the shopper's browser opens
     ("POST", "/v1/checkouts/x1/payment"),  # the widget's form posts from the shopper's browser

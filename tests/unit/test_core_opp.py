@@ -179,3 +179,47 @@ def test_card_checks_refuse_before_anything_is_stored(core):
         pay(core, card={**CARD, "number": "4200000000000001"})
     assert e.value.code == "100.100.101" and len(e.value.fields["id"]) == 32
     assert core.store.peek(TenantId.of("opp", ENTITY)) is None
+
+
+# -- channels, accounts, card-on-file (issue 16) -------------------------------------------------
+def test_iban_check_digits_and_account_codes():
+    """opp.md §13.1: ISO 7064 mod-97 check digits; the 100.100.x / 100.200.x account codes."""
+    from sandbox.core.opp.accounts import bank_account_error, iban_ok
+
+    assert iban_ok("DE23100000001234567890") and iban_ok("GB82WEST12345698765432")
+    assert not iban_ok("DE24100000001234567890")
+    good = {"iban": "DE23100000001234567890", "holder": "Jane Jones", "country": "DE"}
+    assert bank_account_error(good) is None
+    assert bank_account_error({**good, "iban": None}) == "100.100.100"
+    assert bank_account_error({**good, "holder": "Jo"}) == "100.100.401"
+    assert bank_account_error({**good, "country": "FR"}) == "100.200.100"
+
+
+def test_registrations_are_found_across_the_merchants_entities(core):
+    """opp.md §13.3: an entity of the same merchant finds the registration; another merchant does not."""
+    from sandbox.core.opp import merchant
+
+    made = Scope(core, TenantId.of("opp", ENTITY), ENTITY, at("2030-01-15T00:00:00"), "m-1")
+    token, _ = transactions.register(made, transactions.TxRequest(brand="VISA", card=dict(CARD)))
+    sibling = Scope(core, TenantId.of("opp", "recurring1"), "recurring1", made.now, "m-1")
+    found, owner = merchant.find_registration(sibling, token.id)
+    assert found is token and owner == made.tid
+    stranger = Scope(core, TenantId.of("opp", "stranger1"), "stranger1", made.now, "m-2")
+    with pytest.raises(RegistrationError) as e:
+        merchant.find_registration(stranger, token.id)
+    assert e.value.code == "100.150.200"
+
+
+def test_initial_cit_scheme_id_chains_the_mit(core):
+    """opp.md §13.4: the INITIAL CIT's 15-digit id is kept by the registration and given to MITs."""
+    si = {"mode": "INITIAL", "type": "RECURRING", "source": "CIT"}
+    first = pay(core, payment_type="DB", si=dict(si), create_registration=True)
+    initial = first.meta["standingInstruction"]["initialTransactionId"]
+    assert len(initial) == 15 and initial.isdigit() and first.meta["citId"] == initial
+    tenant = core.store.peek(TenantId.of("opp", ENTITY))
+    token = tenant.tokens.get(first.meta["registrationId"])
+    assert token.meta["initialTransactionId"] == initial
+    mit = transactions.TxRequest(payment_type="DB", amount="1.00", minor=100, currency="EUR", cit=False,
+                                 si={"mode": "REPEATED", "type": "RECURRING", "source": "MIT"})
+    done = transactions.pay(scope(core, "2030-02-15T00:00:00"), mit, token, "http://sandbox")
+    assert done.meta["standingInstruction"]["initialTransactionId"] == initial and "citId" not in done.meta

@@ -23,7 +23,7 @@ _CODES = {
     400: ("200.300.404", "invalid or missing parameter"),
     401: ("800.900.300", "invalid authentication information"),
     404: ("200.300.404", "invalid or missing parameter - the requested resource does not exist"),
-    405: ("200.300.404", "invalid or missing parameter - method not allowed for this resource"),
+    405: ("200.300.403", "Invalid HTTP method"),  # opp.md §13.8; the HTTP status stays 405
     413: ("200.300.404", "invalid or missing parameter - request body too large"),
     500: ("900.100.100", "unexpected communication error with connector/acquirer"),
     503: ("900.100.600", "connector/acquirer currently down"),

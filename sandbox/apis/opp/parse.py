@@ -20,6 +20,7 @@ from urllib.parse import unquote_to_bytes
 
 from ...core.opp.backoffice import REFERENCE_TYPES
 from ...core.opp.errors import Invalid, OppError
+from ...core.opp.results import DESCRIPTIONS
 from ...core.opp.transactions import TxRequest
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -93,6 +94,13 @@ TOKEN_PAYMENT_TYPES = ("PA", "DB", "PA.CP")
 SI_MODES = ("INITIAL", "REPEATED")
 SI_TYPES = ("UNSCHEDULED", "RECURRING", "INSTALLMENT")
 SI_SOURCES = ("CIT", "MIT")
+SI_ECHOED = (
+    ("recurringType", ("SUBSCRIPTION", "STANDING_ORDER")),
+    ("expiry", re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
+    ("frequency", re.compile(r"^[0-9]{4}$")),
+    ("numberOfInstallments", re.compile(r"^[0-9]{1,3}$")),
+    ("industryPractice", ("INCREMENTAL_AUTH", "RESUBMISSION", "REAUTHORIZATION", "DELAYED_CHARGES", "NO_SHOW")),
+)
 ECHOED = (("merchantTransactionId", 255), ("merchantInvoiceId", 255), ("descriptor", 127))
 
 
@@ -245,6 +253,9 @@ def custom_parameters(p: Params) -> dict[str, str]:
     if forced is not None and not RESULT_CODE.match(forced):
         p.bad("customParameters[forceResultCode]", f"must match {shown(RESULT_CODE.pattern)}")
         custom.pop("forceResultCode")
+    elif forced is not None and forced not in DESCRIPTIONS:
+        p.bad("customParameters[forceResultCode]", "must be a code of GET /v1/resultcodes (opp.md §13.5)")
+        custom.pop("forceResultCode")
     return custom
 
 
@@ -288,6 +299,16 @@ def standing_instruction(p: Params) -> dict | None:
     if initial is not None and len(initial) > 255:
         p.bad("standingInstruction.initialTransactionId", "size must be between 0 and 255")
     out = {"mode": mode, "type": kind, "source": source}
+    # Echoed as sent (opp.md §13.4): recurringType, expiry, frequency, numberOfInstallments, industryPractice.
+    for name, check in SI_ECHOED:
+        value = p.get(f"standingInstruction.{name}")
+        if value is None:
+            continue
+        if (isinstance(check, tuple) and value not in check) or (not isinstance(check, tuple) and not check.match(value)):
+            p.bad(f"standingInstruction.{name}", f"must be one of [{', '.join(check)}]" if isinstance(check, tuple)
+                  else f"must match {check.pattern}")
+        else:
+            out[name] = value
     if initial is not None:
         out["initialTransactionId"] = initial
     return out
@@ -330,6 +351,8 @@ def _common(p: Params, req: TxRequest) -> None:
     req.shopper_result_url = p.matching("shopperResultUrl", URL)
     req.si = standing_instruction(p)
     legacy = p.one_of("recurringType", ("INITIAL", "REPEATED"))
+    if legacy is not None:  # the deprecated top-level parameter is echoed as sent (opp.md §13.4)
+        req.echo["recurringType"] = legacy
     req.cit = (req.si or {}).get("source", "CIT" if legacy != "REPEATED" else "MIT") == "CIT"
 
 
@@ -387,7 +410,9 @@ def checkout_request(mode: str, p: Params) -> dict:
     _common(p, req)
     raise_errors(p)
     req.test_mode = test_mode_of(mode, p)
-    return {"paymentType": req.payment_type, "amount": req.amount, "minor": req.minor,
+    integrity = flag(p, "integrity")
+    raise_errors(p)
+    return {"paymentType": req.payment_type, "amount": req.amount, "minor": req.minor, "integrity": integrity,
             "currency": req.currency, "createRegistration": req.create_registration,
             "registrations": stored, "shopperResultUrl": req.shopper_result_url, "si": req.si,
             "cit": req.cit, "custom": req.custom, "echo": req.echo, "testMode": req.test_mode}

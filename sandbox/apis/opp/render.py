@@ -109,5 +109,6 @@ def reference_to(code: str, ndc: str, now: float, new_id: str, token_id: str) ->
 
 
 # -- result codes --------------------------------------------------------------------------------
-def result_codes(code: str, ndc: str, now: float, codes: list[dict]) -> dict:
-    return envelope(code, None, ndc, now, resultCodes=codes)
+def result_codes(code: str, ndc: str, now: float, codes: list[dict], groups: list[dict]) -> dict:
+    return envelope(code, None, ndc, now, resultCodes=codes,
+                    resultCodeGroups=[{"name": g["name"], "class": g["class"], "regex": g["regex"]} for g in groups])

@@ -17,13 +17,22 @@ After 30 minutes of virtual time (or 30 minutes after the result) every call ans
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from ...core.opp import backoffice, checkouts, merchant, transactions
-from ...core.opp.results import CHECKOUT_CREATED, DESCRIPTIONS, INTEGRATOR_TEST_OK, PENDING_OK, success_code
+from ...core.opp.results import (
+    CHECKOUT_CREATED,
+    DESCRIPTIONS,
+    GROUPS,
+    INTEGRATOR_TEST_OK,
+    PENDING_OK,
+    success_code,
+)
 from ...web.body import set_context
 from . import parse, render
 from .context import Ctx, base_url, opp_handler, params_of
@@ -37,10 +46,10 @@ def ok(body: dict, headers: dict | None = None) -> web.Response:
     return json_response(200, body, headers)
 
 
-def transaction_reply(ctx, payment, headers: dict | None = None) -> web.Response:
+def transaction_reply(ctx, payment, headers: dict | None = None, ndc: str | None = None) -> web.Response:
     """A stored payment: 200, or the decline status for a refused one (opp.md §7)."""
     status = ctx.core.options["opp.decline_status"] if transactions.declined(payment) else 200
-    return json_response(status, render.payment(ctx.core.mode, payment, ctx.ndc()), headers)
+    return json_response(status, render.payment(ctx.core.mode, payment, ndc or ctx.ndc()), headers)
 
 
 # -- registrations (E1, E3-E6) ------------------------------------------------------------------
@@ -128,11 +137,12 @@ async def query_by_merchant_transaction_id(request: web.Request, ctx: Ctx) -> we
 
 @routes.get("/v1/resultcodes")
 async def result_codes(request: web.Request) -> web.Response:
-    """E14: the codes the sandbox can answer (a subset of the vendor's list)."""
+    """E14: the platform's published result codes (opp.md §13.5), and -- a sandbox addition -- the
+    documented regex groups clients classify them with (§8.1), as `resultCodeGroups`."""
     core = request.app["core"]
     codes = [{"code": c, "description": d} for c, d in sorted(DESCRIPTIONS.items())]
     code = INTEGRATOR_TEST_OK if core.mode != "live" else "000.000.000"
-    return ok(render.result_codes(code, core.store.ids.hex(32), core.store.now(None), codes))
+    return ok(render.result_codes(code, core.store.ids.hex(32), core.store.now(None), codes, GROUPS))
 
 
 # -- checkouts, merchant side (E7-E10) ----------------------------------------------------------
@@ -141,7 +151,8 @@ async def result_codes(request: web.Request) -> web.Response:
 async def create_checkout(request: web.Request, ctx: Ctx) -> web.Response:
     fields = parse.checkout_request(ctx.mode, ctx.params)
     checkout = checkouts.open_checkout(ctx, fields)
-    return ok(render.envelope(CHECKOUT_CREATED, None, checkout["id"], ctx.now, id=checkout["id"]))
+    extra = {"integrity": widget_integrity()} if fields["integrity"] else {}
+    return ok(render.envelope(CHECKOUT_CREATED, None, checkout["id"], ctx.now, id=checkout["id"], **extra))
 
 
 @routes.get("/v1/checkouts/{id}/payment")
@@ -154,10 +165,11 @@ async def checkout_result(request: web.Request, ctx: Ctx) -> web.Response:
     if result is None:
         # The shopper has not finished yet (opp.md E7-E10: "Before completion GET may return 000.200.000").
         return ok(render.envelope(PENDING_OK, None, checkout["id"], ctx.now))
+    # Checkout status replies carry the checkout id as ndc (opp.md §13.8).
     if "paymentId" in result:
-        return transaction_reply(ctx, tenant.payments[result["paymentId"]])
+        return transaction_reply(ctx, tenant.payments[result["paymentId"]], ndc=checkout["id"])
     token = tenant.tokens.get(result["registrationId"])
-    return ok(render.registration(ctx.core, token, ctx.ndc(), ctx.now, result.get("code")))
+    return ok(render.registration(ctx.core, token, checkout["id"], ctx.now, result.get("code")))
 
 
 # -- checkouts, shopper side (the widget) -------------------------------------------------------
@@ -197,11 +209,11 @@ async def submit(request: web.Request, ctx: None) -> web.Response:
     tenant = scope.tenant
     if kind == "registration":
         token = tenant.tokens.get(result["registrationId"])
-        answer = render.registration(scope.core, token, scope.ndc(), scope.now, result["code"])
+        answer = render.registration(scope.core, token, checkout_id, scope.now, result["code"])
         status = 200
     else:
         payment = tenant.payments[result["paymentId"]]
-        answer = render.payment(scope.mode, payment, scope.ndc())
+        answer = render.payment(scope.mode, payment, checkout_id)
         status = scope.core.options["opp.decline_status"] if transactions.declined(payment) else 200
         if "pending" in payment.meta:  # a 3-D Secure challenge completes the checkout later
             return json_response(status, answer, CORS)
@@ -220,6 +232,7 @@ def _return_url(checkout: dict, kind: str) -> str:
 
 # -- the stand-in 3-D Secure challenge (shopper's browser, no credentials) ----------------------
 @routes.get("/v1/threeDSecure/{id}")
+@routes.post("/v1/threeDSecure/{id}")
 @routes.get("/v1/approval/{id}")
 @opp_handler("threeDSecure.challenge", authenticated=False)
 async def challenge(request: web.Request, ctx: None) -> web.StreamResponse:
@@ -234,7 +247,9 @@ async def challenge(request: web.Request, ctx: None) -> web.StreamResponse:
     if tenant is None:
         raise OppFailure(backoffice.NOT_FOUND)
     set_context(request, tenant=tenant.id, operation="threeDSecure.challenge")
-    payment, pending = backoffice.complete_challenge(core, tenant.id, tx_id, request.query.get("result") != "reject")
+    # The ACS form posts its parameters (redirect.method POST); `result=reject` (query or form) fails it.
+    form = await params_of(request, with_body=request.method == "POST")
+    payment, pending = backoffice.complete_challenge(core, tenant.id, tx_id, form.get("result") != "reject")
     target, checkout_id = pending.get("shopperResultUrl"), pending.get("checkoutId")
     if checkout_id:
         target = checkouts.finish_after_challenge(core.store, tenant, checkout_id, payment) or target
@@ -257,6 +272,14 @@ _FILES = {
     "/v1/paymentWidgets.js": ("paymentWidgets.js", "application/javascript"),
     "/v1/paymentWidgets.css": ("paymentWidgets.css", "text/css"),
 }
+
+
+def widget_integrity() -> str:
+    """`integrity` for `integrity=true` checkouts (opp.md §13.7): the SRI hash of the exact bytes
+    GET /v1/paymentWidgets.js serves (the same for every checkout: the script reads its checkoutId
+    from its own URL), so a page's <script integrity=... crossorigin="anonymous"> accepts it."""
+    digest = hashlib.sha384((STATIC / "paymentWidgets.js").read_bytes()).digest()
+    return "sha384-" + base64.b64encode(digest).decode()
 
 
 def _serve(name: str, content_type: str):

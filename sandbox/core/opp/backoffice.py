@@ -11,10 +11,11 @@ from __future__ import annotations
 from .. import payments
 from ..errors import InvalidTransition
 from ..payments import Payment
-from . import merchant, registrations
+from . import cardonfile, currencies, merchant, registrations
 from .errors import Invalid, OppError
 from .results import success_code
 from .scope import Scope
+from .transactions import descriptor, settle
 
 REFERENCE_TYPES = ("CP", "RF", "RV")
 _MISSING = {"CP": "700.400.510", "RF": "700.400.520", "RV": "700.400.530"}
@@ -50,6 +51,8 @@ def reference(scope: Scope, tx_id: str, kind: str, minor: int | None, currency: 
                         "message": f"must equal the currency of the referenced transaction ({base.currency})"}])
     if base is None or base.status in (payments.PENDING, payments.REFUSED, payments.ERROR):
         raise OppError(_MISSING[kind])
+    if not currencies.valid(currency):
+        raise OppError(currencies.INVALID_CURRENCY)
     new_id = scope.new_id()
     try:
         done = _apply(kind, base, minor, scope.now, new_id)
@@ -57,8 +60,11 @@ def reference(scope: Scope, tx_id: str, kind: str, minor: int | None, currency: 
         raise OppError(_refusal(kind, base)) from None
     scope.core.store.write(tenant.id)  # the referenced payment changed
     status = {"CP": payments.CAPTURED, "RF": payments.REFUNDED, "RV": payments.CANCELLED}[kind]
-    meta = {"paymentType": kind, "referencedId": tx_id,
+    # Each back-office transaction has its own descriptor; CP and RV carry risk score "0" (opp.md §13.8).
+    meta = {"paymentType": kind, "referencedId": tx_id, "descriptor": descriptor(scope),
             "code": success_code(scope.mode, base.meta.get("testMode")), **({"echo": echo} if echo else {})}
+    if kind != "RF":
+        meta["risk"] = "0"
     payment = Payment(id=new_id, amount=done, currency=base.currency, status=status, created_at=scope.now,
                       token_id=base.token_id, meta=meta)
     scope.writable().payments[new_id] = payment
@@ -110,8 +116,6 @@ def complete_challenge(core, tenant_id, tx_id: str, passed: bool) -> tuple[Payme
     """Finish a pending 3-D Secure payment: success (token created if asked) or 100.390.114.
 
     Returns the payment and the pending context (checkout id, shopperResultUrl)."""
-    from .transactions import settle
-
     store = core.store
     tenant = store.write(tenant_id)
     payment = tenant.payments[tx_id]
@@ -126,6 +130,8 @@ def complete_challenge(core, tenant_id, tx_id: str, passed: bool) -> tuple[Payme
         settle(payment, meta["paymentType"])
         if not approval:
             meta["threeDSecure"] = {"eci": "05", "version": "2.2.0", "authenticationStatus": "Y"}
+        if pending.get("cit"):
+            pending["tokenMeta"]["initialTransactionId"] = cardonfile.cit_succeeded(store.ids, meta)
         if pending.get("createRegistration") and (pending.get("card") or pending.get("account")):
             reg_id = store.ids.opp_id()
             token = (registrations.new_registration(reg_id, pending["card"], now, pending["tokenMeta"])

@@ -16,8 +16,8 @@ import re
 
 from ..errors import DomainError
 from ..payments import Payment
-from . import merchant
-from .errors import Invalid
+from . import currencies, merchant
+from .errors import Invalid, OppError
 from .registrations import VALID, state_of
 from .scope import Scope
 from .state import OppState
@@ -48,6 +48,8 @@ def create(state: OppState, checkout_id: str, fields: dict, now: float) -> dict:
 
 def open_checkout(scope: Scope, fields: dict) -> dict:
     """E7: a new payment session for the entity (fields validated by the adapter)."""
+    if not currencies.valid(fields.get("currency")):
+        raise OppError(currencies.INVALID_CURRENCY)
     checkout_id = scope.core.store.ids.opp_checkout_id()
     fields = {**fields, "entityId": scope.entity, "merchant": scope.merchant}
     return create(scope.writable().state, checkout_id, fields, scope.now)

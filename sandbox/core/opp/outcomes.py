@@ -22,7 +22,13 @@ from .results import PENDING_OK, classify, describe, success_code
 # OPP brand names -> the core's canonical brand, for the number/brand combination check.
 _CANONICAL = {"VISA": "VISA", "MASTER": "MASTERCARD", "AMEX": "AMEX", "DINERS": "DINERS",
               "DISCOVER": "DISCOVER", "JCB": "JCB"}
-_CVV_REQUIRED = ("VISA", "MASTER", "AMEX")
+_CVV_REQUIRED = ("VISA", "MASTER", "AMEX")  # 100.100.600 names only these: CVV optional for MAESTRO
+# Issuer ranges for brands the core does not detect (OPP's own BIN tables are not public; these
+# are the schemes' published IIN ranges): Visa Electron and Maestro, opp.md §9 test cards included.
+_PREFIXES = {
+    "VISAELECTRON": ("4026", "417500", "4405", "4508", "4844", "4913", "4917"),
+    "MAESTRO": ("50", "56", "57", "58", "6"),
+}
 
 
 def opp_brand(pan: str) -> str | None:
@@ -43,6 +49,8 @@ def card_error(card: dict, brand: str | None, now: float, require_cvv: bool) -> 
         return "100.100.101"
     detected = brand_of(number)
     if brand in _CANONICAL and detected in _CANONICAL.values() and _CANONICAL[brand] != detected:
+        return "100.100.700"
+    if brand in _PREFIXES and not number.startswith(_PREFIXES[brand]):
         return "100.100.700"
     month, year = card.get("expiryMonth"), card.get("expiryYear")
     if not month:

@@ -21,7 +21,7 @@ from ..clock import end_of_month
 from ..payments import Payment
 from ..tenants import TenantId
 from ..tokens import Token
-from . import merchant, registrations
+from . import cardonfile, currencies, merchant, registrations
 from .accounts import account_error
 from .errors import Declined, Invalid, OppError
 from .outcomes import Outcome, card_error, decide, opp_brand
@@ -147,6 +147,8 @@ def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str,
     Returns the stored payment; a declined one is stored too (status REFUSED, its code in the
     facts), as the platform's reporting finds every transaction that reached it (opp.md §13.2)."""
     core = scope.core
+    if not currencies.valid(req.currency):
+        raise OppError(currencies.INVALID_CURRENCY, {"id": scope.new_id()})
     brand, instrument, pan = _instrument(scope, req, token)
     tx_id = scope.new_id()
     if req.minor == 0 and req.payment_type != "PA":
@@ -155,16 +157,10 @@ def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str,
                                        "amount": req.amount, "currency": req.currency, **instrument})
     echo = dict(req.echo)
     meta: dict = {"paymentType": req.payment_type, "paymentBrand": brand, "testMode": req.test_mode,
-                  "descriptor": echo.pop("descriptor", None) or _descriptor(scope), "echo": echo,
+                  "descriptor": echo.pop("descriptor", None) or descriptor(scope), "echo": echo,
                   "customParameters": dict(req.custom), **instrument, "risk": "100" if pan else None}
-    si = dict(req.si) if req.si is not None else None
-    if si is not None and not req.cit and "initialTransactionId" not in si:
-        initial = token.meta.get("initialTransactionId") if token is not None else None
-        if initial:  # chain the MIT to the CIT that set up the agreement
-            si["initialTransactionId"] = initial
-    meta["standingInstruction"] = si
-    if req.cit and pan:
-        meta["citId"] = tx_id
+    meta["standingInstruction"] = cardonfile.chain_mit(scope, dict(req.si) if req.si else None, req.cit, token)
+    card_cit = bool(req.cit and pan)
     magic = core.catalogue.magic_for("opp", "cards", pan) if pan else None
     outcome = decide(mode=scope.mode, test_mode=req.test_mode, custom=req.custom, magic=magic,
                      stage="payment", cit=req.cit and bool(pan))
@@ -187,19 +183,20 @@ def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str,
             "card": None if token is not None or not pan else {k: req.card.get(k) for k in ("number", "holder", "expiryMonth", "expiryYear")},
             "account": req.account if token is None else None, "kind": (outcome.three_ds or {}).get("flow"),
             "brand": brand, "checkoutId": req.checkout_id, "shopperResultUrl": req.shopper_result_url,
-            "tokenMeta": _token_meta(req, brand, tx_id if req.cit else None),
+            "tokenMeta": _token_meta(req, brand, None), "cit": card_cit,
             "tokenOwner": token_owner,
         }
     elif outcome.status != "rejected":
         settle(payment, req.payment_type)
+        scheme_id = cardonfile.cit_succeeded(core.store.ids, meta) if card_cit else None
         if token is not None:
             merchant.record_use(scope, token, token_owner)
-            if req.cit and req.si and not token.meta.get("initialTransactionId"):
-                token.meta["initialTransactionId"] = tx_id
+            if scheme_id and req.si and not token.meta.get("initialTransactionId"):
+                token.meta["initialTransactionId"] = scheme_id
         elif req.create_registration and SUCCESS.match(outcome.code):
             # Only a payment the documented regex calls successful tokenises ("review" codes do not).
             reg_id = scope.new_id()
-            meta_new = _token_meta(req, brand, tx_id if req.cit and pan else None)
+            meta_new = _token_meta(req, brand, scheme_id)
             new = (registrations.new_registration(reg_id, req.card, scope.now, meta_new) if pan else
                    registrations.new_account_registration(reg_id, req.account, scope.now, meta_new))
             registrations.add(tenant.tokens, new)
@@ -275,12 +272,16 @@ def _three_ds(meta: dict, outcome: Outcome, tx_id: str, base_url: str) -> None:
         meta["redirect"] = {"url": f"{base_url}/v1/approval/{tx_id}", "method": "GET", "parameters": []}
     elif outcome.status == "pending":
         # The shopper must pass a challenge: our own stand-in ACS page completes it (routes.py).
-        meta["redirect"] = {"url": f"{base_url}/v1/threeDSecure/{tx_id}", "method": "GET", "parameters": []}
+        # Shaped like the platform's 3-D Secure redirect (opp.md §13.8): a form POST of its parameters.
+        meta["redirect"] = {"url": f"{base_url}/v1/threeDSecure/{tx_id}", "method": "POST", "parameters": [
+            {"name": "MD", "value": tx_id}, {"name": "connector", "value": "THREEDSECURE"},
+            {"name": "TermUrl", "value": f"{base_url}/v1/threeDSecure/{tx_id}"}]}
         meta["threeDSecure"] = {"challengeIndicator": "04"}
     else:
         meta["threeDSecure"] = {"eci": outcome.three_ds["eci"], "version": "2.2.0", "authenticationStatus": "Y"}
 
 
-def _descriptor(scope: Scope) -> str:
+def descriptor(scope: Scope) -> str:
+    """`dddd.dddd.dddd <channel name>` (opp.md §13.8): a new number for every transaction."""
     d = scope.core.store.ids.digits(12)
     return f"{d[:4]}.{d[4:8]}.{d[8:]} Token_Sandbox"

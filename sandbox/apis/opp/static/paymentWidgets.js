@@ -261,6 +261,15 @@
   // 3-D Secure: the shopper goes to the (sandbox's stand-in) challenge page, which returns to the
   // checkout's shopperResultUrl itself.
   function challenge(redirect) {
+    if ((redirect.method || "GET").toUpperCase() === "POST") {  // the ACS form: POST its parameters
+      var post = el("form", { method: "POST", action: redirect.url, style: "display:none" }, []);
+      (redirect.parameters || []).forEach(function (p) {
+        post.appendChild(el("input", { type: "hidden", name: p.name, value: p.value }, []));
+      });
+      document.body.appendChild(post);
+      post.submit();
+      return;
+    }
     var url = new URL(redirect.url, location.href);
     (redirect.parameters || []).forEach(function (p) { url.searchParams.set(p.name, p.value); });
     location.assign(url.toString());
