@@ -132,3 +132,22 @@ def test_later_notifications_wait_behind_one_being_retried(wpg, http, sandbox, r
     wait_for(lambda: [n["status"] for n in outbox(http)] == ["delivered", "delivered"], "both delivered in order")
     codes = [etree.fromstring(b).find("notify/orderStatusEvent").get("orderCode") for b in receiver.bodies]
     assert codes == ["hol1", "hol1", "hol2"]
+
+
+def test_background_capture_then_settlement(wpg, http, sandbox, receiver):
+    """wpg.md §11.5: the test environment captures authorised payments in the background; with
+    wpg.auto_capture_minutes=30 an order goes AUTHORISED -> CAPTURED -> SETTLED on the clock."""
+    r = http.post("/_sandbox/fixtures?baseline=false", json={"version": 1, "options": {"wpg.auto_capture_minutes": 30}})
+    assert r.status_code == 200
+    http.put("/_sandbox/tenants/wpg:MYMERCHANT/notifications", json={"url": receiver.url, "events": ALL})
+    wpg.order("auto1", card_ssl())
+    sandbox.clock.advance("PT29M")
+    assert last_event(wpg, "auto1") == "AUTHORISED"
+    sandbox.clock.advance("PT2M")
+    assert last_event(wpg, "auto1") == "CAPTURED"
+    sandbox.clock.advance("PT16M")
+    assert last_event(wpg, "auto1") == "SETTLED"
+    wait_for(lambda: len(receiver.bodies) == 3, "three notifications")
+    assert delivered_events(receiver) == ["AUTHORISED", "CAPTURED", "SETTLED"]
+    assert postings(receiver.bodies[1])[:2] == [("IN_PROCESS_CAPTURED", "1000", "credit"),
+                                                ("IN_PROCESS_AUTHORISED", "1000", "debit")]

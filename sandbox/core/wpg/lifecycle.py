@@ -1,6 +1,8 @@
 """What happens to an order after the reply (wpg.md §11.5): statuses the vendor sends later,
 on the tenant's virtual clock, each with its order notification.
 
+* AUTHORISED -> CAPTURED after `wpg.auto_capture_minutes` when set (the test environment's
+  background capture; 0, the default, leaves capturing to the merchant);
 * CAPTURED -> SETTLED after `wpg.settle_after_minutes` (the vendor: "typically within 15 minutes";
   in its test environment only via "Simulate Settlement");
 * SENT_FOR_REFUND -> REFUNDED after `wpg.refund_after_minutes`;
@@ -18,14 +20,15 @@ from __future__ import annotations
 
 import weakref
 
-from ..payments import AUTHORISED, CAPTURED, REFUNDED, Payment
+from ..payments import AUTHORISED, CAPTURED, REFUNDED, Payment, capture
 from . import notifications
 from .env import Env
 from .errors import OrderError
 
-LATER = {"CAPTURED": ("SETTLED", "wpg.settle_after_minutes"),
+LATER = {"AUTHORISED": ("CAPTURED", "wpg.auto_capture_minutes"),
+         "CAPTURED": ("SETTLED", "wpg.settle_after_minutes"),
          "SENT_FOR_REFUND": ("REFUNDED", "wpg.refund_after_minutes")}
-TRIGGERS = ("SETTLED", "REFUNDED", "REFUND_FAILED", "CHARGED_BACK", "CHARGEBACK_REVERSED", "INFORMATION_REQUESTED",
+TRIGGERS = ("CAPTURED", "SETTLED", "REFUNDED", "REFUND_FAILED", "CHARGED_BACK", "CHARGEBACK_REVERSED", "INFORMATION_REQUESTED",
             "INFORMATION_SUPPLIED", "EXPIRED", "CAPTURE_FAILED")
 _scheduled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Store -> tenant ids with a schedule
 
@@ -36,6 +39,8 @@ def follow_up(env: Env, p: Payment, event: str) -> None:
     if later is None:
         return
     status, option = later
+    if status == "CAPTURED" and not env.core.options[option]:
+        return  # no automatic capture: the merchant captures
     tenant = env.store.write(env.tid)
     tenant.state.schedule.append({"orderCode": p.id, "event": status,
                                   "at": env.now() + 60 * env.core.options[option]})
@@ -68,6 +73,8 @@ def advance(env: Env) -> int:
 def _allowed(p: Payment, event: str) -> str | None:
     """Why `event` cannot happen to `p` now, or None."""
     current = p.meta.get("statusEvent")
+    if event == "CAPTURED" and p.status != AUTHORISED:
+        return "the order is not an open authorisation"
     if event in ("SETTLED", "CAPTURE_FAILED") and p.status != CAPTURED:
         return "the order is not captured"
     if event in ("REFUNDED", "REFUND_FAILED") and not p.refunded:
@@ -97,6 +104,12 @@ def _apply(env: Env, p: Payment, event: str) -> None:
                                  if not (e["orderCode"] == p.id and e["event"] == "REFUNDED")]
     elif event == "CAPTURE_FAILED":
         p.status, p.captured = AUTHORISED, 0
+    elif event == "CAPTURED":  # the background capture: a real capture of the whole amount
+        capture(p, None, now)
+        p.meta.pop("statusEvent", None)
+        notifications.emit(env, p, event)
+        follow_up(env, p, event)
+        return
     p.meta["statusEvent"] = event
     p.events.append({"type": event.lower(), "amount": given_back, "at": now, "id": None})
     notifications.emit(env, p, event)
