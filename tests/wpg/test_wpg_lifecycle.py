@@ -151,3 +151,24 @@ def test_background_capture_then_settlement(wpg, http, sandbox, receiver):
     assert delivered_events(receiver) == ["AUTHORISED", "CAPTURED", "SETTLED"]
     assert postings(receiver.bodies[1])[:2] == [("IN_PROCESS_CAPTURED", "1000", "credit"),
                                                 ("IN_PROCESS_AUTHORISED", "1000", "debit")]
+
+
+def test_restored_schedule_runs_without_a_request(wpg, http, start_sandbox):
+    """A snapshot restored with PUT /_sandbox/state into a fresh sandbox keeps its later statuses:
+    the delivery loop applies them on the virtual clock without any paymentService request."""
+    import requests
+
+    wpg.order("snap1", card_ssl())
+    modify(wpg, "snap1", "capture")
+    snapshot = http.get("/_sandbox/state").json()
+    assert snapshot["tenants"]["wpg:MYMERCHANT"]["data"]["wpg"]["schedule"][0]["event"] == "SETTLED"
+    other = start_sandbox().url
+    assert requests.put(other + "/_sandbox/state", json=snapshot, timeout=10).status_code == 200
+    assert requests.post(other + "/_sandbox/clock", json={"advance": "PT16M"}, timeout=10).status_code == 200
+
+    def settled():
+        state = requests.get(other + "/_sandbox/state?tenant=wpg:MYMERCHANT", timeout=10).json()
+        order = next(p for p in state["tenants"]["wpg:MYMERCHANT"]["payments"] if p["id"] == "snap1")
+        return order["meta"].get("statusEvent") == "SETTLED"
+
+    wait_for(settled, "the restored SETTLED to be applied")

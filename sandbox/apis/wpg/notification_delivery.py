@@ -24,6 +24,7 @@ from . import render
 
 log = logging.getLogger("sandbox.wpg.notify")
 POLL_SECONDS = 0.2  # how often due retries are looked for (real time)
+RESCAN_SECONDS = 2.0  # how often all merchants are looked at for restored schedules (real time)
 TIMEOUT = ClientTimeout(total=10)
 
 
@@ -34,6 +35,7 @@ class Notifier:
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
         self._session: ClientSession | None = None
+        self._scanned = 0.0
 
     def render(self, tid: str, payment: Payment, event: str, now: float) -> str:
         env = Env(self.core, tid)
@@ -71,7 +73,11 @@ class Notifier:
 
     async def _deliver_due(self) -> None:
         store = self.core.store
-        for tid in lifecycle.scheduled_tenants(store):  # later statuses due on the virtual clock
+        now = asyncio.get_running_loop().time()
+        rescan = now - self._scanned >= RESCAN_SECONDS
+        if rescan:
+            self._scanned = now
+        for tid in lifecycle.scheduled_tenants(store, rescan):  # later statuses due on the virtual clock
             lifecycle.advance(Env(self.core, tid))
         jobs = []
         for tid in list(self.pending):

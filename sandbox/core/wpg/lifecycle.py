@@ -47,8 +47,13 @@ def follow_up(env: Env, p: Payment, event: str) -> None:
     _scheduled.setdefault(env.store, set()).add(env.tid)
 
 
-def scheduled_tenants(store) -> list:
-    return list(_scheduled.get(store, ()))
+def scheduled_tenants(store, rescan: bool = False) -> list:
+    """Tenants with later statuses pending. `rescan` also finds schedules that arrived without
+    follow_up (a restored snapshot, a loaded state file)."""
+    known = _scheduled.setdefault(store, set())
+    if rescan:
+        known.update(tid for tid, t in store.tenants.items() if tid.api == "wpg" and t.state.schedule)
+    return list(known)
 
 
 def advance(env: Env) -> int:
