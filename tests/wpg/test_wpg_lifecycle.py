@@ -172,3 +172,17 @@ def test_restored_schedule_runs_without_a_request(wpg, http, start_sandbox):
         return order["meta"].get("statusEvent") == "SETTLED"
 
     wait_for(settled, "the restored SETTLED to be applied")
+
+
+def test_chargeback_scheduled_after_a_virtual_delay(wpg, http, sandbox):
+    """wpg.md §11.5: a dispute arrives weeks later; `after` schedules it on the virtual clock."""
+    wpg.order("cb1", card_ssl())
+    modify(wpg, "cb1", "capture")
+    r = http.post("/_sandbox/tenants/wpg:MYMERCHANT/orders/cb1/events", json={"event": "CHARGED_BACK", "after": "P30D"})
+    assert r.status_code == 200 and r.json()["event"] == "CHARGED_BACK"
+    sandbox.clock.advance("P29D")
+    assert last_event(wpg, "cb1") == "SETTLED"
+    sandbox.clock.advance("P2D")
+    assert last_event(wpg, "cb1") == "CHARGED_BACK"
+    bad = http.post("/_sandbox/tenants/wpg:MYMERCHANT/orders/cb1/events", json={"event": "SETTLED", "after": "soon"})
+    assert bad.status_code == 400 and "ISO 8601" in bad.json()["message"]

@@ -6,7 +6,8 @@ on the tenant's virtual clock, each with its order notification.
 * CAPTURED -> SETTLED after `wpg.settle_after_minutes` (the vendor: "typically within 15 minutes";
   in its test environment only via "Simulate Settlement");
 * SENT_FOR_REFUND -> REFUNDED after `wpg.refund_after_minutes`;
-* on demand (control plane `POST /_sandbox/tenants/{tenant}/orders/{orderCode}/events`, fixtures):
+* on demand, now or after a virtual delay (control plane
+  `POST /_sandbox/tenants/{tenant}/orders/{orderCode}/events`):
   REFUND_FAILED (the last refund is given back), CHARGED_BACK, CHARGEBACK_REVERSED,
   INFORMATION_REQUESTED, INFORMATION_SUPPLIED, SETTLED, REFUNDED, EXPIRED (an unused
   authorisation), CAPTURE_FAILED (the capture is undone). No documented test magic produces these.
@@ -120,18 +121,33 @@ def _apply(env: Env, p: Payment, event: str) -> None:
     notifications.emit(env, p, event)
 
 
-def trigger(env: Env, order_code: str, event: str) -> Payment:
-    """Make `event` happen to the order now (control plane, fixtures)."""
+def trigger(env: Env, order_code: str, event: str, after: str | None = None) -> tuple[Payment, float | None]:
+    """Make `event` happen to the order now, or after the ISO 8601 duration `after` of virtual
+    time (control plane). Returns the order and, when scheduled, when it will happen."""
     if event not in TRIGGERS:
         raise OrderError(5, f"event must be one of {', '.join(TRIGGERS)}")
     tenant = env.store.peek(env.tid)
     p = tenant.payments.get(order_code) if tenant else None
     if p is None:
         raise OrderError(5, f"Could not find payment for order {order_code}")
+    if after is not None:
+        from ..clock import parse_duration
+
+        try:
+            seconds = parse_duration(after, env.now())
+        except ValueError as e:
+            raise OrderError(5, f"after: {e}") from None
+        if seconds < 0:
+            raise OrderError(5, "after: a duration from now, not before it")
+        if seconds > 0:  # checked when it falls due: the order may change meanwhile
+            at = env.now() + seconds
+            env.store.write(env.tid).state.schedule.append({"orderCode": p.id, "event": event, "at": at})
+            _scheduled.setdefault(env.store, set()).add(env.tid)
+            return p, at
     advance(env)
     why = _allowed(p, event)
     if why is not None:
         raise OrderError(5, f"{event} cannot happen now: {why}")
     env.store.write(env.tid)
     _apply(env, p, event)
-    return p
+    return p, None
