@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..core.wpg import lifecycle, notifications
+from ..core.wpg import lifecycle, notifications, orders
 from ..core.wpg.env import Env
 from ..core.wpg.errors import OrderError
 from .errors import AdminError, json_response
@@ -38,7 +38,9 @@ register(EVENTS_PATH, post=op(
     "Make a later order status happen now, with its notification (wpg.md §11.5)",
     params=_PARAM + [{"name": "orderCode", "in": "path", "required": True, "schema": {"type": "string"}}],
     body={"type": "object", "required": ["event"],
-          "properties": {"event": {"type": "string", "enum": list(lifecycle.TRIGGERS)}}}))
+          "properties": {"event": {"type": "string", "enum": list(lifecycle.TRIGGERS)},
+                         "after": {"type": "string", "description": "ISO 8601 duration of virtual time, "
+                                                                     "e.g. P30D (default: now)"}}}))
 
 
 def _view(note: dict) -> dict:
@@ -90,15 +92,19 @@ async def redeliver(request: web.Request) -> web.Response:
 @guarded
 async def order_event(request: web.Request) -> web.Response:
     tid = tenant_in_path(request, "wpg")
-    body = await json_body(request, allowed={"event"})
-    event = body.get("event")
+    body = await json_body(request, allowed={"event", "after"})
+    event, after = body.get("event"), body.get("after")
     if not isinstance(event, str):
         raise AdminError(400, f"event is required: one of {', '.join(lifecycle.TRIGGERS)}")
+    if after is not None and not isinstance(after, str):
+        raise AdminError(400, "after: an ISO 8601 duration such as P30D")
     try:
-        p = lifecycle.trigger(Env(core_of(request), tid), request.match_info["orderCode"], event)
+        p, at = lifecycle.trigger(Env(core_of(request), tid), request.match_info["orderCode"], event, after)
     except OrderError as e:
         raise AdminError(404 if e.text.startswith("Could not find") else 400, e.text) from None
-    return json_response({"tenant": tid, "orderCode": p.id, "lastEvent": p.meta.get("statusEvent")})
+    if at is not None:
+        return json_response({"tenant": tid, "orderCode": p.id, "event": event, "at": at})
+    return json_response({"tenant": tid, "orderCode": p.id, "lastEvent": orders.last_event(p)})
 
 
 def setup(app: web.Application) -> None:

@@ -94,6 +94,9 @@ REGISTRY: dict[str, Option] = {o.key: o for o in (
            choices=("on", "off", "ignore")),
     Option("wpg.idempotency_ttl_days", int, 7, "how long a stored Idempotency-Key reply is replayed, in days "
            "(the vendor lets a merchant choose 1 to 365)", low=1, high=365),
+    Option("wpg.auto_capture_minutes", int, 0, "virtual minutes after which an authorised order is captured "
+           "in full, as the test environment's background capture does (0: the merchant captures)",
+           low=0, high=525600),
     Option("wpg.settle_after_minutes", int, 15, "virtual minutes from CAPTURED to SETTLED (wpg.md §11.5)",
            low=0, high=525600),
     Option("wpg.refund_after_minutes", int, 15, "virtual minutes from SENT_FOR_REFUND to REFUNDED", low=0, high=525600),

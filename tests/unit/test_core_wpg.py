@@ -245,7 +245,7 @@ def test_life_cycle_settles_refunds_and_triggers(env):
     env.store.clock_for(env.tid).advance(15 * 60)
     assert lifecycle.advance(env) == 1 and orders.last_event(orders.find(env, "lc1")) == "SETTLED"
     orders.modify(env, ModifyRequest("lc1", "refund", Amount(300, "GBP", 2)))
-    p = lifecycle.trigger(env, "lc1", "REFUND_FAILED")
+    p, _ = lifecycle.trigger(env, "lc1", "REFUND_FAILED")
     assert orders.last_event(p) == "REFUND_FAILED" and p.refunded == 0 and p.status == CAPTURED
     env.store.clock_for(env.tid).advance(60 * 60)
     lifecycle.advance(env)  # the REFUNDED scheduled for the failed refund was dropped

@@ -97,3 +97,14 @@ def test_repeated_capture_without_a_key_is_a_success(wpg):
     assert wpg.op(capture).find("reply/ok/captureReceived") is not None
     assert wpg.op(capture).find("reply/ok/captureReceived") is not None
     assert wpg.op('<inquiry><orderInquiry orderCode="cap1"/></inquiry>').findtext(".//lastEvent") == "CAPTURED"
+
+
+def test_refused_request_stores_nothing(http):
+    """Bad input never changes the store (the project's rule): an <error> reply is not kept under
+    the key, which then works for a corrected request."""
+    key = str(uuid.uuid4())
+    bad = post(http, ORDER.format(code="ref-1", card=card_ssl(pan="4444333322221112")), key)
+    assert '<error code="7">' in bad.text
+    assert http.get("/_sandbox/state?tenant=wpg:MYMERCHANT").json()["tenants"] == {}
+    good = post(http, ORDER.format(code="ref-1", card=card_ssl()), key)
+    assert "<lastEvent>AUTHORISED</lastEvent>" in good.text

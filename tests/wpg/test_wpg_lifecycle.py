@@ -132,3 +132,57 @@ def test_later_notifications_wait_behind_one_being_retried(wpg, http, sandbox, r
     wait_for(lambda: [n["status"] for n in outbox(http)] == ["delivered", "delivered"], "both delivered in order")
     codes = [etree.fromstring(b).find("notify/orderStatusEvent").get("orderCode") for b in receiver.bodies]
     assert codes == ["hol1", "hol1", "hol2"]
+
+
+def test_background_capture_then_settlement(wpg, http, sandbox, receiver):
+    """wpg.md §11.5: the test environment captures authorised payments in the background; with
+    wpg.auto_capture_minutes=30 an order goes AUTHORISED -> CAPTURED -> SETTLED on the clock."""
+    r = http.post("/_sandbox/fixtures?baseline=false", json={"version": 1, "options": {"wpg.auto_capture_minutes": 30}})
+    assert r.status_code == 200
+    http.put("/_sandbox/tenants/wpg:MYMERCHANT/notifications", json={"url": receiver.url, "events": ALL})
+    wpg.order("auto1", card_ssl())
+    sandbox.clock.advance("PT29M")
+    assert last_event(wpg, "auto1") == "AUTHORISED"
+    sandbox.clock.advance("PT2M")
+    assert last_event(wpg, "auto1") == "CAPTURED"
+    sandbox.clock.advance("PT16M")
+    assert last_event(wpg, "auto1") == "SETTLED"
+    wait_for(lambda: len(receiver.bodies) == 3, "three notifications")
+    assert delivered_events(receiver) == ["AUTHORISED", "CAPTURED", "SETTLED"]
+    assert postings(receiver.bodies[1])[:2] == [("IN_PROCESS_CAPTURED", "1000", "credit"),
+                                                ("IN_PROCESS_AUTHORISED", "1000", "debit")]
+
+
+def test_restored_schedule_runs_without_a_request(wpg, http, start_sandbox):
+    """A snapshot restored with PUT /_sandbox/state into a fresh sandbox keeps its later statuses:
+    the delivery loop applies them on the virtual clock without any paymentService request."""
+    import requests
+
+    wpg.order("snap1", card_ssl())
+    modify(wpg, "snap1", "capture")
+    snapshot = http.get("/_sandbox/state").json()
+    assert snapshot["tenants"]["wpg:MYMERCHANT"]["data"]["wpg"]["schedule"][0]["event"] == "SETTLED"
+    other = start_sandbox().url
+    assert requests.put(other + "/_sandbox/state", json=snapshot, timeout=10).status_code == 200
+    assert requests.post(other + "/_sandbox/clock", json={"advance": "PT16M"}, timeout=10).status_code == 200
+
+    def settled():
+        state = requests.get(other + "/_sandbox/state?tenant=wpg:MYMERCHANT", timeout=10).json()
+        order = next(p for p in state["tenants"]["wpg:MYMERCHANT"]["payments"] if p["id"] == "snap1")
+        return order["meta"].get("statusEvent") == "SETTLED"
+
+    wait_for(settled, "the restored SETTLED to be applied")
+
+
+def test_chargeback_scheduled_after_a_virtual_delay(wpg, http, sandbox):
+    """wpg.md §11.5: a dispute arrives weeks later; `after` schedules it on the virtual clock."""
+    wpg.order("cb1", card_ssl())
+    modify(wpg, "cb1", "capture")
+    r = http.post("/_sandbox/tenants/wpg:MYMERCHANT/orders/cb1/events", json={"event": "CHARGED_BACK", "after": "P30D"})
+    assert r.status_code == 200 and r.json()["event"] == "CHARGED_BACK"
+    sandbox.clock.advance("P29D")
+    assert last_event(wpg, "cb1") == "SETTLED"
+    sandbox.clock.advance("P2D")
+    assert last_event(wpg, "cb1") == "CHARGED_BACK"
+    bad = http.post("/_sandbox/tenants/wpg:MYMERCHANT/orders/cb1/events", json={"event": "SETTLED", "after": "soon"})
+    assert bad.status_code == 400 and "ISO 8601" in bad.json()["message"]

@@ -25,6 +25,7 @@ from . import render
 
 log = logging.getLogger("sandbox.wpg.notify")
 POLL_SECONDS = 0.2  # how often due retries are looked for (real time)
+RESCAN_SECONDS = 2.0  # how often all merchants are looked at for restored schedules (real time)
 TIMEOUT = ClientTimeout(total=10)  # per delivery; deliveries run concurrently (issue 14)
 MAX_CONCURRENT = 64
 
@@ -38,6 +39,7 @@ class Notifier:
         self._session: ClientSession | None = None
         self._flying: dict[int, asyncio.Task] = {}  # id(note) -> its delivery task
         self._slots = asyncio.Semaphore(MAX_CONCURRENT)
+        self._scanned = 0.0
 
     def render(self, tid: str, payment: Payment, event: str, now: float) -> str:
         env = Env(self.core, tid)
@@ -77,7 +79,11 @@ class Notifier:
 
     async def _deliver_due(self) -> None:
         store = self.core.store
-        for tid in lifecycle.scheduled_tenants(store):  # later statuses due on the virtual clock
+        now = asyncio.get_running_loop().time()
+        rescan = now - self._scanned >= RESCAN_SECONDS
+        if rescan:
+            self._scanned = now
+        for tid in lifecycle.scheduled_tenants(store, rescan):  # later statuses due on the virtual clock
             lifecycle.advance(Env(self.core, tid))
         jobs = []
         for tid in list(self.pending):

@@ -234,8 +234,10 @@ async def _payment_service(request: web.Request, core, allowed, key: str | None,
         key = None  # a refused key stores nothing
         inner = f"<orderStatus orderCode={quoteattr(op.get('orderCode') or '')}>{error_element(e.code, e.text)}</orderStatus>"
     except Scoped as e:
+        key = None  # a refused request changes nothing, not even the key store (it can be sent again)
         inner = f"<orderStatus orderCode={quoteattr(e.order_code)}>{error_element(e.code, e.text)}</orderStatus>"
     except REFUSALS as e:
+        key = None
         inner = error_element(*refusal(e))
     reply = reply_document(merchant, inner, version)
     if core.options["wpg.reply_format"] == "vendor":
