@@ -61,6 +61,8 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
         limit = max_body if api else admin_max_body
         request["body_limit"] = limit
         app = request.app
+        store = app["core"].store
+        version = store.version  # changed by the time we answer: commit first (--state)
         faults = app["faults"]
         resp: web.StreamResponse
         try:
@@ -94,7 +96,7 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
             log.exception("unhandled error on %s %s (request %s)", request.method, request.path, rid)
             resp = error(request, 500, "An internal error occurred in the sandbox")
         state = app.get("state_file")
-        if state is not None and app["core"].store.unsaved:
+        if state is not None and store.version != version and store.unsaved:
             try:  # --state: the change is committed before the client hears it was made (issue 14 §3)
                 await state.flush()
             except state.WriteError:
