@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 
-AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{2})?\Z")
-CURRENCY = re.compile(r"^[A-Z]{3}\Z")
-ENTITY = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
-CUSTOM_KEY = re.compile(r"^customParameters\[([A-Za-z0-9._]{3,64})\]\Z")
-GROUP_KEY = re.compile(r"^(customer|billing|shipping)\.([A-Za-z0-9]{1,64})\Z")
-REGISTRATION_KEY = re.compile(r"^registrations\[([0-9]{1,2})\]\.id\Z")
-RESULT_CODE = re.compile(r"^[0-9]{3}\.[0-9]{3}\.[0-9]{3}\Z")
-URL = re.compile(r"^https?://[^\s]{1,2040}\Z")
+AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{2})?$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+ENTITY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+CUSTOM_KEY = re.compile(r"^customParameters\[([A-Za-z0-9._]{3,64})\]$")
+GROUP_KEY = re.compile(r"^(customer|billing|shipping)\.([A-Za-z0-9]{1,64})$")
+REGISTRATION_KEY = re.compile(r"^registrations\[([0-9]{1,2})\]\.id$")
+RESULT_CODE = re.compile(r"^[0-9]{3}\.[0-9]{3}\.[0-9]{3}$")
+URL = re.compile(r"^https?://[^\s]{1,2040}$")
 
 BRANDS = ("VISA", "MASTER", "AMEX", "DINERS", "DISCOVER", "JCB", "MAESTRO", "VISAELECTRON", "VPAY",
           "UNIONPAY", "CHINAUNIONPAY", "MADA", "DANKORT", "CARTEBLEUE", "CARTEBANCAIRE", "ELO")
@@ -59,7 +59,7 @@ class Params:
 
     def matching(self, name: str, pattern: re.Pattern, required: bool = False) -> str | None:
         value = self.required(name) if required else self.values.get(name)
-        if value is not None and not pattern.match(value):
+        if value is not None and not pattern.fullmatch(value):
             self.bad(name, f"must match {pattern.pattern}")
             return None
         return value
@@ -71,7 +71,7 @@ def entity(p: Params) -> str | None:
     value = p.get(name)
     if value is None:
         p.errors.append({"name": "entityId", "value": None, "message": "may not be empty"})
-    elif not ENTITY.match(value):
+    elif not ENTITY.fullmatch(value):
         p.bad(name, f"must match {ENTITY.pattern}")
         return None
     return value
@@ -122,7 +122,7 @@ def custom_parameters(p: Params) -> dict[str, str]:
     custom = {}
     for key, value in p.values.items():
         if key.startswith("customParameters"):
-            m = CUSTOM_KEY.match(key)
+            m = CUSTOM_KEY.fullmatch(key)
             if not m:
                 p.bad(key, "customParameters key must match [A-Za-z0-9._]{3,64}")
             elif len(value) > 2048:
@@ -130,7 +130,7 @@ def custom_parameters(p: Params) -> dict[str, str]:
             else:
                 custom[m.group(1)] = value
     forced = custom.get("forceResultCode")
-    if forced is not None and not RESULT_CODE.match(forced):
+    if forced is not None and not RESULT_CODE.fullmatch(forced):
         p.bad("customParameters[forceResultCode]", f"must match {RESULT_CODE.pattern}")
         custom.pop("forceResultCode")
     return custom
@@ -140,7 +140,7 @@ def groups(p: Params) -> dict[str, dict]:
     """`customer.*`, `billing.*`, `shipping.*`, echoed back as nested objects."""
     out: dict[str, dict] = {}
     for key, value in p.values.items():
-        m = GROUP_KEY.match(key)
+        m = GROUP_KEY.fullmatch(key)
         if m:
             if len(value) > 255:
                 p.bad(key, "size must be between 0 and 255")
@@ -189,7 +189,7 @@ def registrations(p: Params) -> list[str]:
     """`registrations[n].id` of a checkout, in index order."""
     found = []
     for key, value in p.values.items():
-        m = REGISTRATION_KEY.match(key)
+        m = REGISTRATION_KEY.fullmatch(key)
         if m:
             if not re.match(r"^[0-9a-fA-F]{32}$", value):
                 p.bad(key, "must match ^[0-9a-fA-F]{32}$")
