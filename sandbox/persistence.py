@@ -173,10 +173,15 @@ class StateFile:
                     raise SnapshotError(f"{self.path}: cannot restore the state file: {e}") from None
         except (sqlite3.Error, OSError) as e:
             raise SnapshotError(f"{self.path}: cannot use the state file: {e}") from None
-        except SnapshotError:
+        except SnapshotError:  # before ValueError, its base class
             if self._db is not None:
                 self._db.close()
             raise
+        except (ValueError, RecursionError) as e:  # a row that is not JSON, or nested absurdly deep
+            if self._db is not None:
+                self._db.close()
+            raise SnapshotError(f"{self.path}: cannot restore the state file: a stored row is not a "
+                                f"tenant snapshot ({type(e).__name__})") from None
         # From here on the store tells us what changed; everything it holds now is (about to be) saved.
         self.store.unsaved = set() if existed else set(self.store.tenants)
         try:

@@ -179,3 +179,22 @@ def test_foreign_sqlite_database_is_refused(tmp_path):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "not a Token Sandbox state file" in r.stderr, r.stderr
     assert path.read_bytes() == content
+
+
+def test_hostile_database_rows_stop_the_start(tmp_path):
+    """Issue 14 §12-13: a database row nested 100,000 deep, or holding a hostile value, stops the
+    start with one line and exit 2 (complete validation before anything is replaced)."""
+    for body in ("[" * 100_000 + "]" * 100_000, '{"tokens": [{"id": "1", "pan": "x", "createdAt": 1}]}'):
+        path = tmp_path / "state.db"
+        path.unlink(missing_ok=True)
+        db = sqlite3.connect(path)
+        db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                         "CREATE TABLE tenants (id TEXT PRIMARY KEY, body TEXT NOT NULL);")
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", "token-sandbox-state"), ("schema", "1")])
+        db.execute("INSERT INTO tenants VALUES ('access:a', ?)", (body,))
+        db.commit()
+        db.close()
+        r = subprocess.run([sys.executable, "-m", "sandbox", "serve", "--port", "0", "--state", str(path)],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr[-500:]
+        assert "cannot restore the state file" in r.stderr

@@ -41,6 +41,7 @@ from reliability_helpers import (  # noqa: E402 - the same request builders as t
 
 from sandbox.client import SandboxProcess  # noqa: E402
 from sandbox.core.cards import luhn_ok  # noqa: E402
+from sandbox.persistence import read_state_file  # noqa: E402 - a database since issue 14
 
 JOURNAL_SIZE = 1000
 
@@ -264,7 +265,7 @@ async def soak(duration: float, connections: int) -> dict:
 
         await load.run(0, term)
         code = proc.stop()
-        saved = json.loads(path.read_text())["tenants"].get("access:inflight", {}).get("tokens", [])
+        saved = read_state_file(path)["tenants"].get("access:inflight", {}).get("tokens", [])
         loaded, detail = state_loads(path)
         report["sigterm"] = {"requests": load.requests, "unexpected": len(load.unexpected),
                              "examples": load.unexpected[:5],

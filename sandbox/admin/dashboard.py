@@ -65,9 +65,9 @@ def summary(store: Store, only: str | None = None) -> dict:
         now = store.now(tid)
         tokens = list(tenant.tokens.by_id.values())
         tenants.append({
-            "id": tid,
+            "id": mask_text(tid),  # a permissive-mode username may itself be a card number
             "api": tenant.api,
-            "name": tenant.name,
+            "name": mask_text(tenant.name),
             "clock": {"now": iso(now), "own": tenant.clock is not None},
             "tokenCount": len(tokens),
             "tokens": [token_view(t, now) for t in tokens[-TOKENS_PER_TENANT:]],

@@ -42,7 +42,7 @@ class Journal:
         self._seq += 1
         entry = {"seq": self._seq, "kind": kind}
         for key, value in fields.items():
-            if isinstance(value, str | bytes) and key in ("request", "response", "detail", "path", "query"):
+            if isinstance(value, str | bytes) and key in ("request", "response", "detail", "path", "query", "tenant"):
                 if isinstance(value, bytes):
                     value = _masked_body(value)
                 else:
@@ -56,7 +56,8 @@ class Journal:
         """The middleware's every-request entry: the same dict as record("exchange", ...) with these
         fields in this order, built directly rather than through the generic loop."""
         self._seq += 1
-        entry = {"seq": self._seq, "kind": "exchange", "api": api, "tenant": tenant, "operation": operation,
+        entry = {"seq": self._seq, "kind": "exchange", "api": api,
+                 "tenant": mask_text(tenant) if tenant else tenant, "operation": operation,
                  "method": method, "path": mask_text(path[:BODY_LIMIT]),
                  "query": mask_text(query[:BODY_LIMIT]) if query else query, "status": status,
                  "request_id": request_id, "ms": ms, "request": _masked_body(request),
@@ -65,6 +66,7 @@ class Journal:
         return entry
 
     def entries(self, tenant: str | None = None, api: str | None = None, since: int = 0) -> list[dict]:
+        tenant = mask_text(tenant) if tenant else tenant  # entries hold tenant ids masked, like all text
         return [
             e
             for e in self._entries

@@ -168,3 +168,74 @@ def check_tenant(tid: str, raw: Any) -> None:
                 _fail(f"{where}.{key}[{i}].id", f"{item['id']!r} appears twice")
             seen.add(item["id"])
     _object(raw.get("data"), f"{where}.data")
+    if raw.get("data"):
+        _DATA_CHECKS[tid.partition(":")[0]](raw["data"], f"{where}.data")
+
+
+# -- each API's `data` section: the fields its code reads, with the types it expects ----------
+def _opp_data(data: dict, where: str) -> None:
+    checkouts = data.get("checkouts") or {}
+    if not isinstance(checkouts, dict):
+        _fail(f"{where}.checkouts", "expected an object of checkout sessions")
+    for cid, co in checkouts.items():
+        at = f"{where}.checkouts.{cid}"
+        if not isinstance(co, dict):
+            _fail(at, "expected an object")
+        if co.get("id") != cid:
+            _fail(f"{at}.id", "expected the checkout's own id")
+        _ident(cid, f"{at}.id")
+        _time(co.get("createdAt"), f"{at}.createdAt")
+        _time(co.get("expiresAt"), f"{at}.expiresAt")
+        _time(co.get("completedAt"), f"{at}.completedAt", optional=True)
+        _text(co.get("state"), f"{at}.state", limit=32)
+        for key in ("amount", "currency", "paymentType", "shopperResultUrl"):
+            _text(co.get(key), f"{at}.{key}", optional=True, limit=4096)
+        if not isinstance(co.get("createRegistration", False), bool):
+            _fail(f"{at}.createRegistration", "expected true or false")
+        if co.get("result") is not None and not isinstance(co["result"], dict):
+            _fail(f"{at}.result", "expected an object")
+        regs = co.get("registrations")
+        if regs is not None and not (isinstance(regs, list) and all(isinstance(r, str) for r in regs)):
+            _fail(f"{at}.registrations", "expected a list of registration ids")
+
+
+def _wpg_data(data: dict, where: str) -> None:
+    wpg = data.get("wpg") or {}
+    if not isinstance(wpg, dict):
+        _fail(f"{where}.wpg", "expected an object")
+    for key in ("seq", "notifySeq"):
+        if key in wpg:
+            _int(wpg[key], f"{where}.wpg.{key}", 0, 10**15)
+    notify = wpg.get("notify")
+    if notify is not None:
+        if not isinstance(notify, dict):
+            _fail(f"{where}.wpg.notify", "expected an object")
+        _text(notify.get("url"), f"{where}.wpg.notify.url", limit=4096)
+        events = notify.get("events")
+        if not (isinstance(events, list) and all(isinstance(e, str) for e in events)):
+            _fail(f"{where}.wpg.notify.events", "expected a list of event names")
+    outbox = wpg.get("outbox") or []
+    if not isinstance(outbox, list):
+        _fail(f"{where}.wpg.outbox", "expected a list")
+    for i, note in enumerate(outbox):
+        at = f"{where}.wpg.outbox[{i}]"
+        if not isinstance(note, dict):
+            _fail(at, "expected an object")
+        for key in ("id", "tenant", "orderCode", "event", "url", "status", "body"):
+            _text(note.get(key), f"{at}.{key}")
+        if note["status"] not in ("pending", "delivered", "failed"):
+            _fail(f"{at}.status", "expected pending, delivered or failed")
+        _time(note.get("createdAt"), f"{at}.createdAt")
+        _time(note.get("nextAttemptAt"), f"{at}.nextAttemptAt", optional=True)
+        attempts = note.get("attempts")
+        if not (isinstance(attempts, list) and all(isinstance(a, dict) for a in attempts)):
+            _fail(f"{at}.attempts", "expected a list of objects")
+
+
+def _access_data(data: dict, where: str) -> None:
+    network = data.get("accessNetwork") or {}
+    if not isinstance(network, dict) or not all(isinstance(r, dict) for r in network.values()):
+        _fail(f"{where}.accessNetwork", "expected an object of network token records")
+
+
+_DATA_CHECKS = {"access": _access_data, "opp": _opp_data, "wpg": _wpg_data}

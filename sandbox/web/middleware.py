@@ -62,6 +62,8 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
         limit = max_body if api else admin_max_body
         request["body_limit"] = limit
         app = request.app
+        store = app["core"].store
+        version = store.version  # changed by the time we answer: commit first (--state)
         faults = app["faults"]
         resp: web.StreamResponse
         try:
@@ -95,8 +97,11 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
             log.exception("unhandled error on %s %s (request %s)", request.method, request.path, rid)
             resp = error(request, 500, "An internal error occurred in the sandbox")
         state = app.get("state_file")
-        if state is not None and app["core"].store.unsaved:
-            try:  # --state: the change is committed before the client hears it was made (issue 14 §3)
+        if state is not None and store.version != version:
+            # --state: the change is committed before the client hears it was made (issue 14 §3).
+            # Even when `unsaved` is empty: another request's commit may hold our change and still
+            # be running; flush() waits for it.
+            try:
                 await state.flush()
             except state.WriteError:
                 resp = error(request, 503, "The change could not be saved to the state file")

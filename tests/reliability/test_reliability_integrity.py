@@ -8,6 +8,7 @@ import copy
 import json
 import subprocess
 import sys
+import time
 
 import requests
 from reliability_helpers import (
@@ -138,8 +139,24 @@ def _populated(http) -> dict:
     r = http.post(f"/v1/registrations/{reg}/payments", headers={"Authorization": f"Bearer {OPP_BEARER}"},
                   data={"entityId": OPP_ENTITY, "amount": "1.00", "currency": "EUR", "paymentType": "DB"})
     assert r.status_code == 200, r.text
+    r = http.post("/v1/checkouts", headers={"Authorization": f"Bearer {OPP_BEARER}"},
+                  data={"entityId": OPP_ENTITY, "amount": "5.00", "currency": "EUR", "paymentType": "DB"})
+    assert r.status_code == 200, r.text
+    r = http.put("/_sandbox/tenants/wpg:MYMERCHANT/notifications", json={"url": "http://127.0.0.1:9/n"})
+    assert r.status_code == 200, r.text
+    order = ('<?xml version="1.0"?><paymentService version="1.4" merchantCode="MYMERCHANT"><submit>'
+             '<order orderCode="snap1"><description>T</description><amount value="100" currencyCode="GBP" '
+             'exponent="2"/><paymentDetails><CARD-SSL><cardNumber>4444333322221111</cardNumber><expiryDate>'
+             '<date month="06" year="2031"/></expiryDate><cardHolderName>AUTHORISED</cardHolderName></CARD-SSL>'
+             "</paymentDetails></order></submit></paymentService>")
+    assert "AUTHORISED" in http.post(WPG_PATH, data=order.encode(), headers=wpg_headers()).text
+    deadline = time.monotonic() + 10  # the first delivery attempt (refused port) lands in the background
+    while not http.get("/_sandbox/notifications?tenant=wpg:MYMERCHANT").json()["notifications"][0]["attempts"]:
+        assert time.monotonic() < deadline, "no delivery attempt"
+        time.sleep(0.05)
     snap = http.get("/_sandbox/state").json()
     assert any(t["payments"] for t in snap["tenants"].values()), snap
+    assert snap["tenants"]["wpg:MYMERCHANT"]["data"]["wpg"]["outbox"], snap["tenants"]["wpg:MYMERCHANT"]
     return snap
 
 
@@ -174,6 +191,24 @@ def _mutations(snap: dict):
     yield from (tenant(k, v) for k, v in [
         ("secret", 5), ("clock", {"now": "x"}), ("clock", {"now": 1e20}), ("clock", {"now": 1, "frozen": "yes"}),
         ("tokens", {"a": 1}), ("payments", "x"), ("data", []), ("data", {"accessNetwork": 5}), ("bogus", 1)])
+
+    opp_co = next(k for k, t in snap["tenants"].items() if k.startswith("opp:") and t["data"].get("checkouts"))
+
+    def data(path, value):
+        def f(s):
+            node = s["tenants"][path[0]]["data"]
+            for key in path[1:-1]:
+                node = node[key] if not isinstance(node, list) else node[int(key)]
+            node[path[-1] if not isinstance(node, list) else int(path[-1])] = value
+        return f"data.{'.'.join(map(str, path[1:]))}={value!r:.30}", f
+
+    cid = next(iter(snap["tenants"][opp_co]["data"]["checkouts"]))
+    yield from (data((opp_co, "checkouts", cid, k), v) for k, v in [
+        ("expiresAt", "soon"), ("state", 5), ("id", "other"), ("amount", 5), ("createRegistration", "yes"),
+        ("result", "ok"), ("registrations", "r1")])
+    yield from (data(("wpg:MYMERCHANT", "wpg", *k), v) for k, v in [
+        (("seq",), -1), (("notify", "events"), "ALL"), (("notify", "url"), 5), (("outbox", 0, "status"), "weird"),
+        (("outbox", 0, "body"), None), (("outbox", 0, "attempts"), "none"), (("outbox", 0, "nextAttemptAt"), "x")])
 
     def dup(s):
         toks = s["tenants"][access]["tokens"]
@@ -224,6 +259,7 @@ def test_hostile_snapshots_are_refused_whole_or_readable(http):
         else:
             assert http.get("/_sandbox/state").content == before, name
     assert accepted == [], f"hostile snapshots accepted: {accepted}"
+    http.put("/_sandbox/tenants/wpg:MYMERCHANT/notifications", json={"url": None})
     http.post("/_sandbox/reset")
 
 

@@ -127,3 +127,16 @@ def test_aiohttp_error_logs_are_masked(start_sandbox):
     assert log.count("Error handling request") >= 3, log[-2000:]  # aiohttp did log each one
     assert PAN not in log, log[-2000:]
     assert secret not in log, log[-2000:]
+
+
+def test_tenant_named_by_a_card_number_is_masked_in_journal_and_dashboard(http):
+    """Issue 14 §8: in permissive mode an Access username may be a card number; the tenant id
+    then shows masked in dashboard.json and the journal (the journal's tenant filter still works)."""
+    http.delete("/_sandbox/journal")
+    r = http.post("/tokens", data=access_raw("4111111111111111"), headers=access_headers(PAN))
+    assert r.status_code == 201, r.text
+    assert PAN not in http.get("/_sandbox/dashboard.json").text
+    journal = http.get("/_sandbox/journal").text
+    assert PAN not in journal and "4444********1111" in journal
+    assert http.get("/_sandbox/journal", params={"tenant": f"access:{PAN}"}).json()["entries"]
+    http.post("/_sandbox/reset")
