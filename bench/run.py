@@ -170,12 +170,14 @@ def run_workloads(sb: Server, ref: Server, ref_get: Workload, workloads: list[Wo
     return results, reference, large_results
 
 
-def long_run(server: Server, label: str) -> dict:
-    """One LONG_S-second write-heavy run at 16 connections: the tail a CI suite or a load test sees."""
-    w = next(x for x in all_workloads() if x.name == LONG_WORKLOAD)
-    w.probe(server)
-    if w.skipped is not None:
-        return {"skipped": w.skipped}
+def long_run(server: Server, label: str, w: Workload | None = None) -> dict:
+    """One LONG_S-second write-heavy run at 16 connections: the tail a CI suite or a load test sees.
+    With `w` (the reference GET): the control, what the machine itself adds to a tail meanwhile."""
+    if w is None:
+        w = next(x for x in all_workloads() if x.name == LONG_WORKLOAD)
+        w.probe(server)
+        if w.skipped is not None:
+            return {"skipped": w.skipped}
     before = server.rss_kib()
     r = summarize([wrk(server, w, 16, LONG_S)])
     r.update(workload=w.name, seconds=LONG_S, rss_before_kib=before, rss_after_kib=server.rss_kib())
@@ -256,7 +258,8 @@ def main() -> int:
         out["durable"], _, _ = run_workloads(durable, ref, ref_get, durable_workloads, only=writes)
 
         log(f"long write-heavy run: {LONG_WORKLOAD} for {LONG_S} s at 16 connections")
-        out["long"] = {"memory": long_run(sb, "in memory"), "durable": long_run(durable, "--state")}
+        out["long"] = {"memory": long_run(sb, "in memory"), "durable": long_run(durable, "--state"),
+                       "reference GET (control)": long_run(ref, "reference GET", ref_get)}
         for server in (sb, durable, ref):
             server.stop()
 
