@@ -48,3 +48,22 @@ def test_seeded_and_api_registration_are_identical_in_state(http, key, value):
     created, = tenants[f"opp:{CREATED}"]["tokens"]
     assert seeded.pop("id") != created.pop("id")
     assert json.dumps(seeded, sort_keys=True) == json.dumps(created, sort_keys=True)
+
+
+def test_seeded_sepa_registration_pays_through_the_api(http):
+    """opp.md §13.1: a fixture's bankAccount registration is the API's (same builder); it pays by token,
+    and a bad IBAN is refused at load time with the API's code."""
+    fixture = ("version: 1\ntenants:\n  opp:" + SEEDED + ":\n    tokens:\n"
+               "      - id: 8a82944a4cc25ebf014cc2c782423210\n"
+               "        bankAccount: {iban: DE23100000001234567890, holder: Jane Jones, country: DE,"
+               " mandate: {id: M1, dateOfSignature: '2025-01-15'}}\n")
+    assert http.post("/_sandbox/fixtures", data=fixture.encode(), params={"baseline": "false", "name": "s.yaml"},
+                     headers={"Content-Type": "application/yaml"}).status_code == 200
+    r = http.post("/v1/registrations/8a82944a4cc25ebf014cc2c782423210/payments", headers=BEARER,
+                  data={"entityId": SEEDED, "amount": "5.00", "currency": "EUR", "paymentType": "DB"})
+    assert r.status_code == 200 and r.json()["paymentBrand"] == "DIRECTDEBIT_SEPA"
+    assert r.json()["bankAccount"]["mandate"] == {"id": "M1", "dateOfSignature": "2025-01-15"}
+    bad = fixture.replace("DE23", "DE24").replace("423210", "423211")
+    r = http.post("/_sandbox/fixtures", data=bad.encode(), params={"baseline": "false", "name": "s.yaml"},
+                  headers={"Content-Type": "application/yaml"})
+    assert r.status_code == 400 and "100.100.101" in r.text

@@ -22,6 +22,7 @@ from ...core.opp.backoffice import REFERENCE_TYPES
 from ...core.opp.errors import Invalid, OppError
 from ...core.opp.results import DESCRIPTIONS
 from ...core.opp.transactions import TxRequest
+from .parse_accounts import DATE, bank_account, virtual_account
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -83,12 +84,6 @@ CARD_BRANDS = ("VISA", "MASTER", "AMEX", "DINERS", "DISCOVER", "JCB", "MAESTRO",
                "UNIONPAY", "CHINAUNIONPAY", "MADA", "DANKORT", "CARTEBLEUE", "CARTEBANCAIRE", "ELO")
 ACCOUNT_BRANDS = {"DIRECTDEBIT_SEPA": "bankAccount", "PAYPAL": "virtualAccount"}  # opp.md §13.1
 BRANDS = CARD_BRANDS + tuple(ACCOUNT_BRANDS)
-IBAN = re.compile(r"^[a-zA-Z]{2}[0-9]{2}[a-zA-Z0-9]{11,27}\Z")
-BIC = re.compile(r"^([a-zA-Z0-9]{8}|[a-zA-Z0-9]{11})\Z")
-COUNTRY = re.compile(r"^[a-zA-Z]{2}\Z")
-DATE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\Z")
-MANDATE_ID = re.compile(r"^[ -~]{1,35}\Z")
-ACCOUNT_ID = re.compile(r"^[ -~]{1,100}\Z")
 PAYMENT_TYPES = ("PA", "DB", "CD", "PA.CP")
 TOKEN_PAYMENT_TYPES = ("PA", "DB", "PA.CP")
 SI_MODES = ("INITIAL", "REPEATED")
@@ -138,7 +133,7 @@ class Params:
 
     def matching(self, name: str, pattern: re.Pattern, required: bool = False) -> str | None:
         value = self.required(name) if required else self.values.get(name)
-        if value is not None and not pattern.match(value):
+        if value is not None and not pattern.fullmatch(value):
             self.bad(name, f"must match {shown(pattern.pattern)}")
             return None
         return value
@@ -191,33 +186,6 @@ def card(p: Params, required: bool) -> dict | None:
     if holder is not None and len(holder) > 128:
         p.bad("card.holder", "size must be between 0 and 128")
     return {k: fields.get(k) for k in ("number", "holder", "expiryMonth", "expiryYear", "cvv")}
-
-
-def bank_account(p: Params) -> dict:
-    """`bankAccount.*` of a SEPA direct debit (opp.md §13.1); IBAN check digits are the core's."""
-    if not any(k.startswith("bankAccount.") for k in p.values):
-        p.errors.append({"name": "paymentBrand", "value": p.get("paymentBrand"),
-                         "message": "bank account properties must be set"})
-        return {}
-    account = {"holder": p.get("bankAccount.holder"), "bankName": p.get("bankAccount.bankName"),
-               "number": p.get("bankAccount.number"), "iban": p.matching("bankAccount.iban", IBAN),
-               "bankCode": p.get("bankAccount.bankCode"), "bic": p.matching("bankAccount.bic", BIC),
-               "country": p.matching("bankAccount.country", COUNTRY)}
-    for name in ("holder", "bankName", "number", "bankCode"):
-        value = account[name]
-        if value is not None and len(value) > 128:
-            p.bad(f"bankAccount.{name}", "size must be between 0 and 128")
-    mandate = {"id": p.matching("bankAccount.mandate.id", MANDATE_ID),
-               "dateOfSignature": p.matching("bankAccount.mandate.dateOfSignature", DATE)}
-    account = {k: (v.upper() if k in ("iban", "bic", "country") else v) for k, v in account.items() if v is not None}
-    if any(mandate.values()):
-        account["mandate"] = {k: v for k, v in mandate.items() if v is not None}
-    return account
-
-
-def virtual_account(p: Params) -> dict:
-    """`virtualAccount.accountId` of a PayPal payment (opp.md §13.1); the legacy password is never kept."""
-    return {"accountId": p.matching("virtualAccount.accountId", ACCOUNT_ID, required=True)}
 
 
 def instrument(p: Params, req: TxRequest, required: bool) -> None:

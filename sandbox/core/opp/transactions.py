@@ -160,7 +160,6 @@ def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str,
                   "descriptor": echo.pop("descriptor", None) or descriptor(scope), "echo": echo,
                   "customParameters": dict(req.custom), **instrument, "risk": "100" if pan else None}
     meta["standingInstruction"] = cardonfile.chain_mit(scope, dict(req.si) if req.si else None, req.cit, token)
-    card_cit = bool(req.cit and pan)
     magic = core.catalogue.magic_for("opp", "cards", pan) if pan else None
     outcome = decide(mode=scope.mode, test_mode=req.test_mode, custom=req.custom, magic=magic,
                      stage="payment", cit=req.cit and bool(pan))
@@ -178,31 +177,42 @@ def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str,
         _three_ds(meta, outcome, tx_id, base_url)
     tenant = scope.writable()
     if outcome.status == "pending":
-        meta["pending"] = {
-            "createRegistration": req.create_registration and token is None,
-            "card": None if token is not None or not pan else {k: req.card.get(k) for k in ("number", "holder", "expiryMonth", "expiryYear")},
-            "account": req.account if token is None else None, "kind": (outcome.three_ds or {}).get("flow"),
-            "brand": brand, "checkoutId": req.checkout_id, "shopperResultUrl": req.shopper_result_url,
-            "tokenMeta": _token_meta(req, brand, None), "cit": card_cit,
-            "tokenOwner": token_owner,
-        }
+        meta["pending"] = _pending(req, token, token_owner, brand, pan, outcome)
     elif outcome.status != "rejected":
-        settle(payment, req.payment_type)
-        scheme_id = cardonfile.cit_succeeded(core.store.ids, meta) if card_cit else None
-        if token is not None:
-            merchant.record_use(scope, token, token_owner)
-            if scheme_id and req.si and not token.meta.get("initialTransactionId"):
-                token.meta["initialTransactionId"] = scheme_id
-        elif req.create_registration and SUCCESS.match(outcome.code):
-            # Only a payment the documented regex calls successful tokenises ("review" codes do not).
-            reg_id = scope.new_id()
-            meta_new = _token_meta(req, brand, scheme_id)
-            new = (registrations.new_registration(reg_id, req.card, scope.now, meta_new) if pan else
-                   registrations.new_account_registration(reg_id, req.account, scope.now, meta_new))
-            registrations.add(tenant.tokens, new)
-            meta["registrationId"] = reg_id
+        _succeeded(scope, req, payment, token, token_owner, brand, pan, outcome)
     tenant.payments[tx_id] = _compact(payment)
     return payment
+
+
+def _pending(req: TxRequest, token: Token | None, token_owner, brand: str, pan: str | None,
+             outcome: Outcome) -> dict:
+    """What completing a 3-D Secure challenge or a PayPal approval needs (backoffice.py)."""
+    new_card = None if token is not None or not pan else {
+        k: req.card.get(k) for k in ("number", "holder", "expiryMonth", "expiryYear")}
+    return {"createRegistration": req.create_registration and token is None, "card": new_card,
+            "account": req.account if token is None else None, "kind": (outcome.three_ds or {}).get("flow"),
+            "brand": brand, "checkoutId": req.checkout_id, "shopperResultUrl": req.shopper_result_url,
+            "tokenMeta": _token_meta(req, brand, None), "cit": bool(req.cit and pan), "tokenOwner": token_owner}
+
+
+def _succeeded(scope: Scope, req: TxRequest, payment: Payment, token: Token | None, token_owner,
+               brand: str, pan: str | None, outcome: Outcome) -> None:
+    """Money moved: settle, give a card CIT its scheme id, restart or create the registration."""
+    meta = payment.meta
+    settle(payment, req.payment_type)
+    scheme_id = cardonfile.cit_succeeded(scope.core.store.ids, meta) if req.cit and pan else None
+    if token is not None:
+        merchant.record_use(scope, token, token_owner)
+        if scheme_id and req.si and not token.meta.get("initialTransactionId"):
+            token.meta["initialTransactionId"] = scheme_id
+    elif req.create_registration and SUCCESS.match(outcome.code):
+        # Only a payment the documented regex calls successful tokenises ("review" codes do not).
+        reg_id = scope.new_id()
+        meta_new = _token_meta(req, brand, scheme_id)
+        new = (registrations.new_registration(reg_id, req.card, scope.now, meta_new) if pan else
+               registrations.new_account_registration(reg_id, req.account, scope.now, meta_new))
+        registrations.add(scope.writable().tokens, new)
+        meta["registrationId"] = reg_id
 
 
 def _compact(payment: Payment) -> Payment:
