@@ -10,20 +10,42 @@
 # passes a base built from Debian packages (mmdebstrap -> podman import).
 ARG BASE=python:3.12-slim
 
-# ---- build: a venv with the wheel and its runtime dependencies (binary wheels only) ----------
-FROM ${BASE} AS build
+# ---- requirements: the wheel's runtime dependencies (with EXTRAS), one per line -------------
+# A stage of its own so that the dependency layer below is rebuilt only when this list changes,
+# not on every code change: builders cache `COPY --from` by the content copied.
+FROM ${BASE} AS requirements
 # Extras installed with the wheel: "fast" adds uvloop. Empty for none: --build-arg EXTRAS=
 ARG EXTRAS=fast
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ONLY_BINARY=:all:
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 COPY dist/ /tmp/dist/
 RUN set -eu; \
     set -- /tmp/dist/token_sandbox-*.whl; \
     if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then \
       echo "Dockerfile: expected exactly one token_sandbox wheel in dist/, found: $*" >&2; exit 1; fi; \
-    python3 -m venv /opt/sandbox; \
-    /opt/sandbox/bin/python -m pip install "$1${EXTRAS:+[$EXTRAS]}"; \
+    python3 -m venv /tmp/venv; \
+    /tmp/venv/bin/python -c 'import os, sys, zipfile; \
+from pip._vendor.packaging.requirements import Requirement; \
+extras = [e for e in os.environ.get("EXTRAS", "").split(",") if e] + [""]; \
+wheel = zipfile.ZipFile(sys.argv[1]); \
+meta = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")); \
+reqs = [Requirement(line.split(":", 1)[1].strip()) for line in \
+        wheel.read(meta).decode().split("\n\n", 1)[0].splitlines() if line.startswith("Requires-Dist:")]; \
+keep = [r for r in reqs if r.marker is None or any(r.marker.evaluate({"extra": e}) for e in extras)]; \
+[setattr(r, "marker", None) for r in keep]; \
+print("\n".join(sorted(str(r) for r in keep)))' "$1" > /tmp/requirements.txt; \
+    cat /tmp/requirements.txt
+
+# ---- build: a venv with the dependencies (binary wheels only), then the wheel itself ---------
+FROM ${BASE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ONLY_BINARY=:all:
+COPY --from=requirements /tmp/requirements.txt /tmp/requirements.txt
+RUN python3 -m venv /opt/sandbox && /opt/sandbox/bin/python -m pip install -r /tmp/requirements.txt
+COPY dist/ /tmp/dist/
+RUN set -eu; \
+    /opt/sandbox/bin/python -m pip install --no-deps /tmp/dist/token_sandbox-*.whl; \
+    /opt/sandbox/bin/python -m pip check; \
     /opt/sandbox/bin/python -m pip uninstall -y -q pip setuptools wheel 2>/dev/null || true; \
-    /opt/sandbox/bin/sandbox --help >/dev/null
+    /opt/sandbox/bin/sandbox --version
 
 # ---- final: the venv, a non-root user, nothing else -----------------------------------------
 FROM ${BASE}
