@@ -134,9 +134,11 @@ def main() -> int:
     ap.add_argument("--tenants", type=int, default=200)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--no-hostile", action="store_true", help="skip the hostile-body timings")
+    ap.add_argument("--no-state", action="store_true", help="the same without --state (a baseline)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        proc = SandboxProcess("--state", str(Path(tmp) / "state.db"), "--journal-size", "0", timeout=60)
+        state = [] if args.no_state else ["--state", str(Path(tmp) / "state.db")]
+        proc = SandboxProcess(*state, "--journal-size", "0", timeout=60)
         try:
             url = proc.url
             t0 = time.monotonic()
@@ -145,7 +147,7 @@ def main() -> int:
                              timeout=600)
             assert r.status_code == 200, r.text
             report = {"tokens": args.tokens, "tenants": args.tenants, "load_s": round(time.monotonic() - t0, 1),
-                      "db_mb": round((Path(tmp) / "state.db").stat().st_size / 1e6, 1)}
+                      "db_mb": 0 if args.no_state else round((Path(tmp) / "state.db").stat().st_size / 1e6, 1)}
             report["idle"] = health_under(url, 3, lambda i, stop, counts: None)
             report["writes_new_tenants"] = health_under(url, args.seconds, writer(url, lambda i, n: f"w{i}"))
             per = args.tokens // args.tenants
