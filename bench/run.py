@@ -250,7 +250,7 @@ def main() -> int:
             large.stop()
 
         log(f"durable: --state, {SIZES[0]:,} stored tokens, the writing workloads")
-        durable = start_sandbox("--state", os.path.join(state_dir.name, "bench-state.json"))
+        durable = start_sandbox("--state", os.path.join(state_dir.name, "bench-state.db"))
         running.append(durable)
         durable_workloads = probe_all(durable)
         seeded(durable, SIZES[0])
