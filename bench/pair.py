@@ -28,7 +28,7 @@ def main() -> int:
     ap.add_argument("--state", action="store_true", help="the sandbox with --state (durable writes)")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory(prefix="bench-pair-")
-    flags = ("--state", os.path.join(tmp.name, "state.json")) if args.state else ()
+    flags = ("--state", os.path.join(tmp.name, "state.db")) if args.state else ()
     sb = servers.start("sandbox", servers.sandbox_cmd(*flags, loop=args.loop), run.SERVER_CPU)
     ref = None
     try:

@@ -1,7 +1,7 @@
 """`make bench`: start-up, throughput/latency against a bare aiohttp reference, memory, flatness,
 durable writes, a long write-heavy run, and both event loops (docs/performance.md).
 
-    python -m bench.run                 # full run (~12 min on 2 cores, ~15 once every workload runs)
+    python -m bench.run                 # full run (~12 min on 2 cores, ~14 once every workload answers)
     BENCH_QUICK=1 python -m bench.run   # smoke run (~3 min): 1 s points, one repetition, 100k not 1M
 
 wrk runs on core 0 and the servers on core 1 (taskset), one wrk thread. Every figure is the
@@ -250,7 +250,7 @@ def main() -> int:
             large.stop()
 
         log(f"durable: --state, {SIZES[0]:,} stored tokens, the writing workloads")
-        durable = start_sandbox("--state", os.path.join(state_dir.name, "bench-state.json"))
+        durable = start_sandbox("--state", os.path.join(state_dir.name, "bench-state.db"))
         running.append(durable)
         durable_workloads = probe_all(durable)
         seeded(durable, SIZES[0])

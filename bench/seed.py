@@ -8,6 +8,7 @@ themselves, so every workload runs against a tenant that holds its share of the 
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 from .servers import Server
@@ -84,19 +85,40 @@ def build_snapshot(state: dict, n: int) -> tuple[bytes, dict]:
     return text.encode(), counts
 
 
+def _drop_non_card(state: dict) -> int:
+    """Remove stored tokens without a card number (a SEPA registration the probes made)."""
+    dropped = 0
+    for tenant in state.get("tenants", {}).values():
+        tokens = tenant.get("tokens") or []
+        keep = [t for t in tokens if str(t.get("pan", "")).isdigit()]
+        dropped += len(tokens) - len(keep)
+        tenant["tokens"] = keep
+    return dropped
+
+
 def seed(server: Server, n: int) -> dict:
     """PUT a snapshot holding `n` more tokens; returns sizes and timings."""
     status, _, raw = server.request("GET", "/_sandbox/state")
     if status != 200:
         raise RuntimeError(f"GET /_sandbox/state answered {status}")
-    t0 = time.perf_counter()
-    body, counts = build_snapshot(json.loads(raw), n)
-    built = time.perf_counter() - t0
-    if len(body) > ADMIN_MAX_BODY:
-        raise RuntimeError(f"snapshot of {len(body)} bytes is over the admin body limit of {ADMIN_MAX_BODY}")
-    t0 = time.perf_counter()
-    status, _, reply = server.request("PUT", "/_sandbox/state", body, {"Content-Type": "application/json"})
-    if status != 200:
+    state, dropped = json.loads(raw), 0
+    for attempt in (1, 2):
+        t0 = time.perf_counter()
+        body, counts = build_snapshot(json.loads(json.dumps(state)), n)
+        built = time.perf_counter() - t0
+        if len(body) > ADMIN_MAX_BODY:
+            raise RuntimeError(f"snapshot of {len(body)} bytes is over the admin body limit of {ADMIN_MAX_BODY}")
+        t0 = time.perf_counter()
+        status, _, reply = server.request("PUT", "/_sandbox/state", body, {"Content-Type": "application/json"})
+        if status == 200:
+            break
+        # The sandbox's own export of a non-card registration can be refused on the way back in
+        # (a round-trip bug reported to its owners): seed without it, and say so in the results.
+        if attempt == 1 and b".pan:" in reply:
+            dropped = _drop_non_card(state)
+            print(f"seed: PUT refused the sandbox's own export ({reply[:200]!r}); "
+                  f"retrying without {dropped} non-card token(s)", file=sys.stderr, flush=True)
+            continue
         raise RuntimeError(f"PUT /_sandbox/state answered {status}: {reply[:300]!r}")
     return {"tokens": n, "per_tenant": counts, "snapshot_bytes": len(body), "build_s": round(built, 2),
-            "put_s": round(time.perf_counter() - t0, 2)}
+            "put_s": round(time.perf_counter() - t0, 2), "dropped_non_card": dropped}

@@ -40,7 +40,7 @@ import gc
 FREEZE_AFTER = 10_000
 FULL_EVERY = 3
 
-_state = {"installed": False, "freezes": 0}
+_state = {"installed": False, "freezes": 0, "reset_due": False}
 
 
 def install() -> None:
@@ -70,14 +70,18 @@ def _freeze() -> None:
 
 
 def _after_collection(phase: str, info: dict) -> None:
-    if phase != "stop" or info["generation"] != 2:
+    if phase != "stop":
         return
-    if len(gc.get_objects(generation=2)) < FREEZE_AFTER:
-        return
-    _freeze()
-    # gc.collect() is a no-op while this callback runs (the collector is still marked busy), so
-    # the cheap baseline-resetting pass is queued on the running loop, if there is one.
-    try:
-        asyncio.get_running_loop().call_soon(gc.collect)
-    except RuntimeError:
-        pass
+    if info["generation"] == 2 and len(gc.get_objects(generation=2)) >= FREEZE_AFTER:
+        _freeze()
+        _state["reset_due"] = True
+    if _state["reset_due"]:
+        # gc.collect() is a no-op while this callback runs (the collector is still marked busy),
+        # so the cheap baseline-resetting pass is queued on the event loop. A collection in
+        # another thread (the --state database thread) has no loop: the next one on the loop
+        # thread queues it.
+        try:
+            asyncio.get_running_loop().call_soon(gc.collect)
+        except RuntimeError:
+            return
+        _state["reset_due"] = False
