@@ -108,8 +108,11 @@ def check_token(raw: Any, where: str) -> None:
     _ident(raw.get("id"), f"{where}.id")
     _text(raw.get("owner"), f"{where}.owner", optional=True, limit=256)
     pan = raw.get("pan")
-    if not isinstance(pan, str) or not (pan.isascii() and pan.isdigit() and 12 <= len(pan) <= 19):
-        _fail(f"{where}.pan", "expected 12 to 19 digits")
+    meta = raw.get("meta")
+    # An OPP non-card registration (SEPA bank account, PayPal virtual account) stores no card number.
+    non_card = pan == "" and isinstance(meta, dict) and ("bankAccount" in meta or "virtualAccount" in meta)
+    if not non_card and (not isinstance(pan, str) or not (pan.isascii() and pan.isdigit() and 12 <= len(pan) <= 19)):
+        _fail(f"{where}.pan", "expected 12 to 19 digits (or \"\" for a non-card registration)")
     if raw.get("expiryMonth") is not None:
         _int(raw["expiryMonth"], f"{where}.expiryMonth", 1, 12)
     if raw.get("expiryYear") is not None:

@@ -86,3 +86,17 @@ def test_paypal_approval_refused_is_cancelled_by_user(opp, http):
     body = opp.post("/v1/payments", {**PAYMENT, "paymentBrand": "PAYPAL", "virtualAccount.accountId": "jane"}).json()
     http.get(body["redirect"]["url"] + "?result=reject", allow_redirects=False)
     assert opp.get(f"/v1/payments/{body['id']}").json()["result"]["code"] == "100.396.101"
+
+
+def test_non_card_registrations_survive_a_state_round_trip(opp):
+    """DESIGN §4.3: GET /_sandbox/state is restorable with PUT, non-card registrations included
+    (a SEPA or PayPal registration stores no card number, and the snapshot check must accept that)."""
+    sepa = opp.post("/v1/registrations", SEPA).json()["id"]
+    snap = opp.http.get("/_sandbox/state").json()
+    r = opp.http.put("/_sandbox/state", json=snap)
+    assert r.status_code == 200, r.text
+    assert opp.get(f"/v1/registrations/{sepa}").json()["bankAccount"]["iban"] == SEPA["bankAccount.iban"]
+    # A card token with no card number is still refused.
+    tid, tenant = next(iter(snap["tenants"].items()))
+    bad = {"version": 1, "tenants": {tid: {**tenant, "tokens": [{**tenant["tokens"][0], "meta": {}}]}}}
+    assert opp.http.put("/_sandbox/state", json=bad).status_code == 400
