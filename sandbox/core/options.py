@@ -57,10 +57,10 @@ REGISTRY: dict[str, Option] = {o.key: o for o in (
     Option("sandbox.max_tenants", int, 10000, "tenants the store may hold; a request that would create "
            "one more gets its API's 503 (each tenant costs memory)", low=1, high=10_000_000),
     # Access Tokens v3 (docs/access.md)
-    Option("access.try_lifetime_days", int, 7, "default token lifetime in try mode, in days (seed 002 "
+    Option("access.try_lifetime_days", int, 7, "default token lifetime in try mode, in days (the Tokens v3 page "
            "and older docs: 7; the 2025 docs say 90)", low=1, high=3650),
     Option("access.extend_on_use", bool, True, "extend a token by one lifetime when it is used with "
-           "under half of its lifetime left (seed 002)"),
+           "under half of its lifetime left (the Tokens v3 page)"),
     Option("access.namespace_cap", int, 16, "cards per namespace before 403 tooManyTokensForNamespace",
            low=1, high=100000),
     Option("access.max_updates", int, 50, "updates per token in the rolling window before 429", low=1, high=100000),
@@ -97,20 +97,20 @@ REGISTRY: dict[str, Option] = {o.key: o for o in (
     Option("wpg.auto_capture_minutes", int, 0, "virtual minutes after which an authorised order is captured "
            "in full, as the test environment's background capture does (0: the merchant captures)",
            low=0, high=525600),
-    Option("wpg.settle_after_minutes", int, 15, "virtual minutes from CAPTURED to SETTLED (wpg.md §11.5)",
+    Option("wpg.settle_after_minutes", int, 15, "virtual minutes from CAPTURED to SETTLED (the vendor's order-notification life cycle)",
            low=0, high=525600),
     Option("wpg.refund_after_minutes", int, 15, "virtual minutes from SENT_FOR_REFUND to REFUNDED", low=0, high=525600),
     Option("wpg.notify_retry_first_seconds", int, 60, "wait before the first notification retry; later waits "
            "keep the default schedule's proportions (1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h, 24 h)",
            low=1, high=86400),
     Option("wpg.notify_in_order", bool, True, "hold a merchant's later notifications while an earlier one is "
-           "being retried, as the vendor does (head-of-line blocking, wpg.md §11.5); false: send each when due"),
+           "being retried, as the vendor does (head-of-line blocking); false: send each when due"),
     Option("wpg.notify_retry_attempts", int, 8, "notification retries before it is marked failed", low=0, high=1000),
     Option("wpg.reply_format", str, "compact", "reply layout: compact (one line) or vendor (indented, CDATA on "
            "padded lines, encryptedPAN base64 wrapped over lines, as the seed's samples)",
            choices=("compact", "vendor")),
     Option("wpg.threeds1", bool, True, "answer the 3DS1 trigger (holder name 3D, dynamic3DS do3DS) with "
-           "request3DSecure; false: authorise at once, as secure-test has done since 2023 (wpg.md §11.1)"),
+           "request3DSecure; false: authorise at once, as secure-test has done since 2023"),
     Option("wpg.strict_event_reference", bool, False, "refuse a tokenEventReference outside the documented "
            "1-64 letters, digits and underscores with code 2 (default: keep it as sent)"),
 )}

@@ -1,6 +1,6 @@
 """Paying with an Access token: Payments API 2024-06-01 (`/api/payments`), issue 17 item 1.
 
-Sources (docs/access.md "Payments"): the vendor OpenAPI (tests/access/vendor/, examples "Stored -
+Sources (docs/access.md "Payments"): the vendor OpenAPI (../shared/reference/payments-2024-06-01.openapi.yaml where present, examples "Stored -
 Worldpay Token (href)" and "(tokenId & namespace)", the `_actions` replies), the Try testing page
 (magic cardholder names), seed 002 (a use extends the token's expiry). Every reply is validated
 against that OpenAPI by payments_helpers.conform.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from access_helpers import card, load_fixture, path_of, session
 from payments_helpers import payments_session, token_payment
 
@@ -286,3 +287,13 @@ def test_store_the_card_with_the_first_payment_then_pay_with_the_token(sandbox):
         wrong["instruction"]["tokenCreation"] = {"type": "worldpay"}
         r = pay.post("/api/payments", json=wrong)
         assert r.json()["validationErrors"][0]["jsonPath"] == "$.instruction.tokenCreation"
+
+
+def test_replies_are_checked_against_the_payments_openapi():
+    """Every Payments reply in these tests goes through payments_helpers.conform; without the
+    vendor's OpenAPI in ../shared/reference their shapes are not checked, and this says so."""
+    from payments_helpers import SPEC, _spec
+
+    if not SPEC.exists():
+        pytest.skip(f"vendor OpenAPI {SPEC} is not present: Payments reply shapes were NOT checked")
+    assert _spec()["paths"]
