@@ -1,7 +1,7 @@
 """`make bench`: start-up, throughput/latency against a bare aiohttp reference, memory, flatness,
 durable writes, a long write-heavy run, and both event loops (docs/performance.md).
 
-    python -m bench.run                 # full run (~12 min on 2 cores, ~14 once every workload answers)
+    python -m bench.run                 # full run (~13-14 min on 2 cores with every workload answering)
     BENCH_QUICK=1 python -m bench.run   # smoke run (~3 min): 1 s points, one repetition, 100k not 1M
 
 wrk runs on core 0 and the servers on core 1 (taskset), one wrk thread. Every figure is the
