@@ -104,3 +104,28 @@ def test_payment_is_a_use_of_the_token_and_bundles_the_scheme_reference():
     assert token.meta["schemeTransactionReference"] == first.payment.meta["schemeReference"]
     second = authorize(scope, token.id, ref="b", agreement=pay.Agreement("unscheduled"))
     assert second.payment.meta["schemeReference"] == first.payment.meta["schemeReference"]
+
+
+def test_duplicate_reference_index_follows_the_payments():
+    """The duplicate transactionReference check (400 transactionHasAlreadyBeenProcessed) is an index
+    that is rebuilt whenever payments arrive another way (fixture, restore, reset)."""
+    from types import SimpleNamespace
+
+    from sandbox.core.access.payments import reference_taken, remember_reference
+    from sandbox.core.access.state import AccessState
+    from sandbox.core.payments import AUTHORISED, Payment
+
+    tenant = SimpleNamespace(state=AccessState(), payments={})
+
+    def add(pid, ref):
+        tenant.payments[pid] = Payment(id=pid, amount=1, currency="EUR", status=AUTHORISED, created_at=0.0,
+                                       meta={"transactionReference": ref})
+
+    assert not reference_taken(tenant, "r1")
+    add("p1", "r1")
+    remember_reference(tenant, "r1")
+    assert reference_taken(tenant, "r1") and tenant.state.references[0] == 1
+    add("p2", "r2")  # arrived without remember_reference (a fixture): the count differs, so rebuilt
+    add("p3", "r3")
+    assert reference_taken(tenant, "r3") and not reference_taken(tenant, "r4")
+    assert "references" not in AccessState().to_dict() and AccessState().to_dict() == {}

@@ -173,8 +173,7 @@ def authorize(scope: Scope, req: AuthorizeRequest) -> Authorization:
     card = req.card or tokens.CardDetails(token.pan, token.holder, token.expiry_month, token.expiry_year,
                                           token.address)
     tenant = store.peek(scope.tid)
-    if tenant is not None and any(p.meta.get("transactionReference") == req.transaction_reference
-                                  for p in tenant.payments.values()):
+    if tenant is not None and reference_taken(tenant, req.transaction_reference):
         raise DuplicateTransaction(req.transaction_reference)
     refusal = issuer_decision(card.holder, (card.month, card.year), now)
     profile = scope.core.catalogue.profile(card.pan)
@@ -197,10 +196,31 @@ def authorize(scope: Scope, req: AuthorizeRequest) -> Authorization:
                           now, None if refusal else store.ids.digits(6))
     payment.meta["commandId"] = store.ids.hex(24)  # Card Payments v7 names each command (21-36 characters)
     tenant.payments[payment.id] = payment
+    remember_reference(tenant, req.transaction_reference)
     if refusal is None and req.auto_settle:
         machine.capture(payment, None, now, store.ids.hex(24))
         payment.meta["outcome"] = "sentForSettlement"
     return Authorization(payment, token, profile, created)
+
+
+def reference_taken(tenant, reference: str) -> bool:
+    """Whether a payment of this tenant already carries `reference`. The index is rebuilt whenever
+    the payments counted differ (a fixture, a restore or a reset put payments there), so it can never
+    miss one; between those, each authorisation adds its own reference."""
+    state = tenant.state
+    counted = state.references
+    if counted is None or counted[0] != len(tenant.payments):
+        refs = {p.meta.get("transactionReference") for p in tenant.payments.values()}
+        counted = state.references = (len(tenant.payments), refs)
+    return reference in counted[1]
+
+
+def remember_reference(tenant, reference: str) -> None:
+    """After one payment was added: count it in the index (or leave the index to be rebuilt)."""
+    counted = tenant.state.references
+    if counted is not None and counted[0] == len(tenant.payments) - 1:
+        counted[1].add(reference)
+        tenant.state.references = (len(tenant.payments), counted[1])
 
 
 def new_payment_id(ids) -> str:
