@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,7 @@ from .core.store import SNAPSHOT_VERSION, Store, Tenant
 FORMAT = "token-sandbox-state"
 SCHEMA = "1"
 SQLITE_MAGIC = b"SQLite format 3\x00"
+SWITCH_INTERVAL = 0.0005  # seconds
 POLL = 0.25  # seconds: how often changes made outside a request (notifications) are saved
 log = logging.getLogger("sandbox.state")
 
@@ -152,6 +154,10 @@ class StateFile:
         self.writes = 0  # commits made
         self._db: sqlite3.Connection | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-state")
+        # The database thread serialises changed tenants while holding the GIL; a shorter switch
+        # interval (default 5 ms) lets the event loop thread back in sooner, so reads such as
+        # /_sandbox/health do not wait a whole interval behind a big tenant's JSON (docs/persistence.md).
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self._lock: asyncio.Lock | None = None
         self._task: asyncio.Task | None = None
 
