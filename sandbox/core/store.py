@@ -11,9 +11,9 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-from . import heap  # settle() after a bulk load: the long-lived store leaves the GC's full passes
 from .clock import Clock
 from .errors import SnapshotError
+from .heap import settle  # after a bulk load: the long-lived store leaves the GC's full passes
 from .ids import Ids
 from .tenants import APIS, Tenant, TenantId, valid_tenant_id
 
@@ -125,7 +125,7 @@ class Store:
             self.clock = clock
         self.version += 1
         if sum(len(t.tokens) + len(t.payments) for t in tenants.values()) >= SETTLE_AT:
-            heap.settle()
+            settle()
 
     # -- reset ---------------------------------------------------------------------------------
     def mark_baseline(self) -> None:
@@ -136,7 +136,7 @@ class Store:
         self._baseline_seed = self.ids.seed
         self._dirty.clear()
         if sum(len(t.tokens) + len(t.payments) for t in self.tenants.values()) >= SETTLE_AT:
-            heap.settle()
+            settle()
 
     def set_baseline_clock(self, clock: dict | None) -> None:
         self._baseline_clock = clock
