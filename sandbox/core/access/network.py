@@ -160,11 +160,16 @@ def provision_token(scope: Scope, req: dict) -> dict:
     return provision(tenant.state, store.ids, pan, expiry, now, magic, source.id if source else None, brand)
 
 
+def _record(scope: Scope, ref: str, operation: str) -> dict | None:
+    """The tenant's network token record for a reference or token number (NPT must be enabled)."""
+    _check_enabled(scope, operation)
+    tenant = scope.core.store.peek(scope.tid)
+    return find(tenant.state if tenant else None, ref)
+
+
 def lookup(scope: Scope, ref: str) -> dict:
     """GET /tokens/network/{tokenReference}: the record as at provisioning."""
-    _check_enabled(scope, "lookup")
-    tenant = scope.core.store.peek(scope.tid)
-    rec = find(tenant.state if tenant else None, ref)
+    rec = _record(scope, ref, "lookup")
     if rec is None:
         raise NetworkTokenUnknown("lookup")
     return rec
@@ -172,9 +177,7 @@ def lookup(scope: Scope, ref: str) -> dict:
 
 def cryptogram(scope: Scope, token_number: str) -> str:
     """POST /tokens/network/cryptograms: a one-off cryptogram for an active network token."""
-    _check_enabled(scope, "cryptogram")
-    tenant = scope.core.store.peek(scope.tid)
-    rec = find(tenant.state if tenant else None, token_number)
+    rec = _record(scope, token_number, "cryptogram")
     if rec is None or status(rec, scope.now()) != "Active":
         raise NetworkTokenUnknown("cryptogram")
     if rec.get("cryptogram"):  # a seeded token's fixed cryptogram (the seed's sample answers as written)
@@ -184,9 +187,7 @@ def cryptogram(scope: Scope, token_number: str) -> str:
 
 def delete_token(scope: Scope, ref: str) -> None:
     """DELETE /tokens/network/{reference or number}."""
-    _check_enabled(scope, "delete")
-    tenant = scope.core.store.peek(scope.tid)
-    rec = find(tenant.state if tenant else None, ref)
+    rec = _record(scope, ref, "delete")
     if rec is None:
         raise NetworkTokenUnknown("delete")
     delete(scope.core.store.write(scope.tid).state, rec)
