@@ -97,3 +97,35 @@ def cancel(p: Payment, now: float, event_id: str | None = None) -> None:
         raise InvalidTransition("cancel", f"payment is {p.status}")
     p.status = CANCELLED
     p.events.append({"type": "cancel", "amount": p.amount, "at": now, "id": event_id})
+
+
+class PaymentBook(dict):
+    """One tenant's payments by id (a dict). With `--state`, `changed` collects the ids of payments
+    added, removed or `touch`ed since the last commit (an ordered set), as `TokenBook.changed` does."""
+
+    __slots__ = ("changed",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed: dict[str, None] | None = None
+
+    def __setitem__(self, payment_id: str, payment: Payment) -> None:
+        super().__setitem__(payment_id, payment)
+        if self.changed is not None:
+            self.changed[payment_id] = None
+
+    def __delitem__(self, payment_id: str) -> None:
+        super().__delitem__(payment_id)
+        if self.changed is not None:
+            self.changed[payment_id] = None
+
+    def pop(self, payment_id, *default):
+        if self.changed is not None:
+            self.changed[payment_id] = None
+        return super().pop(payment_id, *default)
+
+    def touch(self, payment: Payment) -> Payment:
+        """Record that `payment` changed in place (capture, refund, status): saved next commit."""
+        if self.changed is not None:
+            self.changed[payment.id] = None
+        return payment

@@ -40,8 +40,11 @@ class Store:
         # (fixtures can change options at run time). None: no limit (unit tests of the core).
         self.tenant_limit: Callable[[], int] | None = None
         self._dirty: set[str] = set()
-        # Tenant ids changed since persistence last saved them (None: no --state, nothing kept).
+        # Tenant ids changed since persistence last saved them (None: no --state, nothing kept), and
+        # those of them to be saved whole; the others save their head and the records their books
+        # logged as changed (tokens.TokenBook.changed, payments.PaymentBook.changed).
         self.unsaved: set[str] | None = None
+        self.rewrite: set[str] = set()
         self._baseline: dict[str, dict] = {}
         self._baseline_clock: dict | None = None
         self._baseline_seed = self.ids.seed
@@ -50,10 +53,15 @@ class Store:
     def peek(self, tid: str) -> Tenant | None:
         return self.tenants.get(tid)
 
-    def write(self, tid: TenantId) -> Tenant:
+    def write(self, tid: TenantId, *, whole: bool = True) -> Tenant:
         """The one entry point for a write: the tenant, created on first use and marked changed
         (reset restores it, persistence saves it). Core operations call it once they have
-        checked everything, so a refused request never creates or changes a tenant."""
+        checked everything, so a refused request never creates or changes a tenant.
+
+        `whole=False` says the write changes only the tenant's head (its API state, clock) and
+        tokens or payments that it adds or removes through the books or marks with their `touch()`:
+        `--state` then saves those rows, not every record of the tenant. Hot paths declare it; any
+        other write saves the tenant whole, which is always correct."""
         t = self.tenants.get(tid)
         if t is None:
             if self.tenant_limit is not None and len(self.tenants) >= (limit := self.tenant_limit()):
@@ -63,6 +71,8 @@ class Store:
         self._dirty.add(tid)
         if self.unsaved is not None:
             self.unsaved.add(tid)
+            if whole:
+                self.rewrite.add(tid)
         self.version += 1
         return t
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from .clock import Clock
 from .errors import SnapshotError
-from .payments import Payment
+from .payments import Payment, PaymentBook
 from .tokens import Token, TokenBook
 
 APIS = ("access", "opp", "wpg")
@@ -89,7 +89,7 @@ class Tenant:
     def __init__(self, tid: TenantId, secret: str, state: ApiState | None = None) -> None:
         self.id = tid
         self.tokens = TokenBook()
-        self.payments: dict[str, Payment] = {}
+        self.payments = PaymentBook()
         self.state = state if state is not None else new_state(tid.api)
         self.clock: Clock | None = None  # own clock, else the global one
         self.secret = secret  # keys this tenant's opaque links; never leaves the process except in state
@@ -97,6 +97,23 @@ class Tenant:
     @property
     def api(self) -> str:
         return self.id.api
+
+    @property
+    def tracked(self) -> bool:
+        """Whether its books record which tokens and payments change (persistence.py)."""
+        return self.tokens.changed is not None
+
+    def track(self) -> tuple[dict[str, None], dict[str, None]]:
+        """Start (or restart) recording changed records; returns the token and payment ids recorded
+        until now, in the order they changed."""
+        changed = (self.tokens.changed or {}, self.payments.changed or {})
+        self.tokens.changed, self.payments.changed = {}, {}
+        return changed
+
+    def head(self) -> dict:
+        """Everything but the tokens and payments: one row of the state database."""
+        return {"secret": self.secret, "clock": self.clock.to_dict() if self.clock else None,
+                "data": self.state.to_dict()}
 
     @property
     def name(self) -> str:

@@ -101,13 +101,18 @@ class TokenBook:
     """One tenant's tokens, indexed by id and by (owner, PAN) for matching.
 
     Owner operations (list a shopper's cards, count a namespace) cost O(cards of that owner).
+    With `--state`, `changed` collects the ids of tokens added, removed or `touch`ed since the
+    last commit, so a commit writes those rows only (persistence.py); None: nobody is saving. A
+    dict used as an ordered set: new rows are written in the order the tokens were added, the
+    order listings show after a restart.
     """
 
-    __slots__ = ("by_id", "_owners")
+    __slots__ = ("by_id", "_owners", "changed")
 
     def __init__(self) -> None:
         self.by_id: dict[str, Token] = {}
         self._owners: dict[str | None, dict[str, str]] = {}
+        self.changed: dict[str, None] | None = None
 
     def __len__(self) -> int:
         return len(self.by_id)
@@ -117,17 +122,27 @@ class TokenBook:
 
     def add(self, token: Token, indexed: bool = True) -> None:
         self.by_id[token.id] = token
+        if self.changed is not None:
+            self.changed[token.id] = None
         if indexed:
             self._owners.setdefault(token.owner, {})[token.pan] = token.id
 
     def remove(self, token_id: str) -> Token | None:
         token = self.by_id.pop(token_id, None)
         if token is not None:
+            if self.changed is not None:
+                self.changed[token_id] = None
             index = self._owners.get(token.owner)
             if index is not None and index.get(token.pan) == token_id:
                 del index[token.pan]
                 if not index:
                     del self._owners[token.owner]
+        return token
+
+    def touch(self, token: Token) -> Token:
+        """Record that `token` was changed in place (last use, update, new PAN): saved next commit."""
+        if self.changed is not None:
+            self.changed[token.id] = None
         return token
 
     def find(self, owner: str | None, pan: str) -> Token | None:

@@ -135,7 +135,7 @@ class Notifier:
                                                 options["wpg.notify_retry_attempts"])
         notifications.record_attempt(note, store.now(tid), status=status, acknowledged=acknowledged, error=error,
                                      schedule=schedule)
-        store.write(tid)
+        store.write(tid, whole=False)  # the outbox is in the tenant's head
         self.core.journal.record("notification", api="wpg", tenant=tid, operation="orderStatusEvent",
                                  detail=f"{note['id']} {note['event']} -> {note['url']}: "
                                         f"{'acknowledged' if acknowledged else error or status}")

@@ -154,8 +154,9 @@ def provision_token(scope: Scope, req: dict) -> dict:
         pan, expiry = req["pan"], req["expiry"]
     magic = scope.core.catalogue.magic_for("access", "network", pan)
     brand = scope.core.catalogue.profile(pan).brand
-    tenant = store.write(scope.tid)
+    tenant = store.write(scope.tid, whole=False)  # network tokens live in the tenant's head
     if source is not None:
+        tenant.tokens.touch(source)
         tokens.use(source, now, scope.policy)
     return provision(tenant.state, store.ids, pan, expiry, now, magic, source.id if source else None, brand)
 
@@ -190,7 +191,7 @@ def delete_token(scope: Scope, ref: str) -> None:
     rec = _record(scope, ref, "delete")
     if rec is None:
         raise NetworkTokenUnknown("delete")
-    delete(scope.core.store.write(scope.tid).state, rec)
+    delete(scope.core.store.write(scope.tid, whole=False).state, rec)
 
 
 def seed_record(ref: str, pan_first_six: str, last_four: str, card_expiry: tuple[int, int],

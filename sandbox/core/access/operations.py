@@ -54,9 +54,9 @@ def create_token(scope: Scope, req: tokens.CreateRequest) -> TokenView:
     store, now = scope.core.store, scope.now()
     # Validate first, then act: an existing tenant is used as is (a 403 changes nothing); only a
     # first write creates it.
-    tenant = store.peek(scope.tid) or store.write(scope.tid)
+    tenant = store.peek(scope.tid) or store.write(scope.tid, whole=False)
     outcome, token, _ = tokens.create(tenant.tokens, req, now, scope.policy, store.ids.access_token_id)
-    store.write(scope.tid)
+    store.write(scope.tid, whole=False).tokens.touch(token)  # new, or matched: used (and conflicts held)
     held = tokens.pending_conflicts(token, now) if outcome is Outcome.CONFLICT else None
     return TokenView(token, tenant.secret, profile, outcome=outcome, conflicts=held)
 
@@ -69,7 +69,7 @@ def _check_detokenize(unmasked: bool, may_detokenize: bool) -> None:
 def _inquire(scope: Scope, token: Token, now: float) -> None:
     """An inquiry counts as use for the half-life extension; write only when it changes."""
     if tokens.needs_extension(token, now, scope.policy):
-        scope.core.store.write(scope.tid)
+        scope.core.store.write(scope.tid, whole=False).tokens.touch(token)
         tokens.use(token, now, scope.policy)
 
 
@@ -133,12 +133,12 @@ def update_token(scope: Scope, opaque_id: str, value_of: Callable[[str], Any]) -
         if tokens.pending_conflicts(token, now) is None:
             raise TokenNotFound(token.id)
         tokens.check_update(token, now, policy)
-        scope.core.store.write(scope.tid)
+        scope.core.store.write(scope.tid, whole=False).tokens.touch(token)
         tokens.resolve_conflicts(token, now, policy)
         return
     value = value_of(field)
     tokens.check_update(token, now, policy)
-    scope.core.store.write(scope.tid)
+    scope.core.store.write(scope.tid, whole=False).tokens.touch(token)
     tokens.update(token, FIELD_ATTR[field], value, now, policy)
 
 
@@ -147,8 +147,8 @@ def delete_token(scope: Scope, opaque_id: str) -> None:
     tenant, token, field = locate(scope, opaque_id)
     if field != "token":
         raise LinkDoesNotOffer(field)
-    scope.core.store.write(scope.tid)
-    tokens.delete(tenant.tokens, token)
+    scope.core.store.write(scope.tid, whole=False)
+    tokens.delete(tenant.tokens, token)  # the book logs the removal
 
 
 def token_from_href(scope: Scope, href: str) -> tuple[Any, Token]:

@@ -183,7 +183,9 @@ def authorize(scope: Scope, req: AuthorizeRequest) -> Authorization:
             card=card, namespace=req.token_creation.get("namespace"),
             description=req.token_creation.get("description"), entity=req.entity))
         token = created.token
-    tenant = store.write(scope.tid)
+    tenant = store.write(scope.tid, whole=False)
+    if token is not None:
+        tenant.tokens.touch(token)  # used, or given its scheme reference
     if token is not None and created is None:
         tokens.use(token, now, policy)  # an authorisation that reached the issuer is a use (seed 002)
     agreement = req.agreement
@@ -314,7 +316,7 @@ def act(scope: Scope, payment_id: str, req: ActionRequest, wire: str = API) -> P
         if not 0 < req.amount <= left:
             raise AmountNotAvailable("$.value.amount", f"at most {left} is left")
     store, now = scope.core.store, scope.now()
-    store.write(scope.tid)
+    store.write(scope.tid, whole=False).payments.touch(p)
     event_id = store.ids.hex(24)  # also the v7 commandId of this command
     if req.action in (SETTLE, PARTIAL_SETTLE):
         _settle(p, p.amount - p.captured if req.action == SETTLE else req.amount, now, event_id)

@@ -58,7 +58,7 @@ def reference(scope: Scope, tx_id: str, kind: str, minor: int | None, currency: 
         done = _apply(kind, base, minor, scope.now, new_id)
     except InvalidTransition:
         raise OppError(_refusal(kind, base)) from None
-    scope.core.store.write(tenant.id)  # the referenced payment changed
+    scope.core.store.write(tenant.id, whole=False).payments.touch(base)  # the referenced payment changed
     status = {"CP": payments.CAPTURED, "RF": payments.REFUNDED, "RV": payments.CANCELLED}[kind]
     # Each back-office transaction has its own descriptor; CP and RV carry risk score "0" (opp.md §13.8).
     meta = {"paymentType": kind, "referencedId": tx_id, "descriptor": descriptor(scope),
@@ -67,7 +67,7 @@ def reference(scope: Scope, tx_id: str, kind: str, minor: int | None, currency: 
         meta["risk"] = "0"
     payment = Payment(id=new_id, amount=done, currency=base.currency, status=status, created_at=scope.now,
                       token_id=base.token_id, meta=meta)
-    scope.writable().payments[new_id] = payment
+    scope.writable(whole=False).payments[new_id] = payment
     return payment
 
 

@@ -52,7 +52,7 @@ def open_checkout(scope: Scope, fields: dict) -> dict:
         raise OppError(currencies.INVALID_CURRENCY)
     checkout_id = scope.core.store.ids.opp_checkout_id()
     fields = {**fields, "entityId": scope.entity, "merchant": scope.merchant}
-    return create(scope.writable().state, checkout_id, fields, scope.now)
+    return create(scope.writable(whole=False).state, checkout_id, fields, scope.now)
 
 
 def find(state: OppState | None, checkout_id: str, now: float) -> dict:
@@ -123,11 +123,11 @@ def submit(scope: Scope, checkout_id: str, chosen: str | None, brand: str | None
     if req.payment_type is None:
         made, outcome = register(scope, req)
         result = {"registrationId": made.id, "code": outcome.code}
-        complete(scope.writable().state.checkouts[checkout_id], result, scope.now)
+        complete(scope.writable(whole=False).state.checkouts[checkout_id], result, scope.now)
         return "registration", result
     payment = pay(scope, req, token, base_url, owner)
     if "pending" not in payment.meta:  # a 3-D Secure challenge completes the checkout later
-        record_attempt(scope.writable().state.checkouts[checkout_id], payment, scope.now)
+        record_attempt(scope.writable(whole=False).state.checkouts[checkout_id], payment, scope.now)
     return "payment", {"paymentId": payment.id}
 
 

@@ -77,7 +77,7 @@ def find_payment_elsewhere(scope: Scope, tx_id: str):
 def deregister(scope: Scope, registration_id: str) -> Token:
     """E5: DELETE; the registration is kept, marked, so a later use answers 100.150.202."""
     token, owner = find_registration(scope, registration_id, "deregister")
-    scope.core.store.write(owner)  # marks the holding tenant changed before the token is
+    scope.core.store.write(owner, whole=False).tokens.touch(token)  # marked changed before it is
     registrations.deregister(token, scope.now)
     return token
 
@@ -85,12 +85,12 @@ def deregister(scope: Scope, registration_id: str) -> Token:
 def extend(scope: Scope, registration_id: str) -> Token:
     """E6: extendlife -- the longer retention period (core/opp/registrations.py)."""
     token, owner = find_registration(scope, registration_id, "extend")
-    scope.core.store.write(owner)
+    scope.core.store.write(owner, whole=False).tokens.touch(token)
     registrations.extend(token, scope.now)
     return token
 
 
 def record_use(scope: Scope, token: Token, owner: TenantId | None) -> None:
     """A transaction used the registration: its retention clock restarts (opp.md §10)."""
-    scope.core.store.write(owner or scope.tid)
+    scope.core.store.write(owner or scope.tid, whole=False).tokens.touch(token)
     registrations.record_use(token, scope.now)

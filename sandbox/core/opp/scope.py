@@ -29,10 +29,11 @@ class Scope:
         """The tenant for reads (None when it has never written anything)."""
         return self.core.store.peek(self.tid)
 
-    def writable(self) -> Tenant:
+    def writable(self, whole: bool = True) -> Tenant:
         """The tenant for a write: call only once the request is known to succeed. The entity
-        records its merchant with every write (core/opp/merchant.py)."""
-        tenant = self.core.store.write(self.tid)
+        records its merchant with every write (core/opp/merchant.py). `whole=False`: the write
+        only adds or removes records through the books or `touch()`es them (Store.write)."""
+        tenant = self.core.store.write(self.tid, whole=whole)
         if self.merchant is not None:
             tenant.state.merchant = self.merchant
         return tenant

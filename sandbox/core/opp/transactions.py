@@ -113,7 +113,7 @@ def register(scope: Scope, req: TxRequest) -> tuple[Token, Outcome]:
                                     card["expiryYear"]), **req.extras()}
         raise Declined(outcome.code, facts, outcome.description)
     token = registrations.new_registration(token_id, card, scope.now, _token_meta(req, brand, None))
-    registrations.add(scope.writable().tokens, token)
+    registrations.add(scope.writable(whole=False).tokens, token)
     return token, outcome
 
 
@@ -130,7 +130,7 @@ def _register_account(scope: Scope, req: TxRequest) -> tuple[Token, Outcome]:
         raise Declined(outcome.code, facts, outcome.description)
     token = registrations.new_account_registration(token_id, req.account, scope.now,
                                                    _token_meta(req, req.brand, None))
-    registrations.add(scope.writable().tokens, token)
+    registrations.add(scope.writable(whole=False).tokens, token)
     return token, outcome
 
 
@@ -175,7 +175,7 @@ def pay(scope: Scope, req: TxRequest, token: Token | None, base_url: str,
         payment.status = payments.REFUSED
     else:
         _three_ds(meta, outcome, tx_id, base_url)
-    tenant = scope.writable()
+    tenant = scope.writable(whole=False)  # the payment is added below; a used registration touched
     if outcome.status == "pending":
         meta["pending"] = _pending(req, token, token_owner, brand, pan, outcome)
     elif outcome.status != "rejected":
@@ -211,7 +211,7 @@ def _succeeded(scope: Scope, req: TxRequest, payment: Payment, token: Token | No
         meta_new = _token_meta(req, brand, scheme_id)
         new = (registrations.new_registration(reg_id, req.card, scope.now, meta_new) if pan else
                registrations.new_account_registration(reg_id, req.account, scope.now, meta_new))
-        registrations.add(scope.writable().tokens, new)
+        registrations.add(scope.writable(whole=False).tokens, new)
         meta["registrationId"] = reg_id
 
 

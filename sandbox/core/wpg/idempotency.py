@@ -46,7 +46,7 @@ def stored_reply(env: Env, key: str) -> str | None:
 
 def remember(env: Env, key: str, reply: str, ttl_days: int) -> None:
     now = env.now()
-    book = env.store.write(env.tid).state.idempotency
+    book = env.store.write(env.tid, whole=False).state.idempotency
     for old in [k for k, v in book.items() if v["expiresAt"] <= now]:
         del book[old]
     book[key.lower()] = {"reply": reply, "storedAt": now, "expiresAt": now + ttl_days * DAY}

@@ -42,7 +42,7 @@ def follow_up(env: Env, p: Payment, event: str) -> None:
     status, option = later
     if status == "CAPTURED" and not env.core.options[option]:
         return  # no automatic capture: the merchant captures
-    tenant = env.store.write(env.tid)
+    tenant = env.store.write(env.tid, whole=False)  # the schedule is in the tenant's head
     tenant.state.schedule.append({"orderCode": p.id, "event": status,
                                   "at": env.now() + 60 * env.core.options[option]})
     _scheduled.setdefault(env.store, set()).add(env.tid)
@@ -67,12 +67,12 @@ def advance(env: Env) -> int:
     due = [e for e in tenant.state.schedule if e["at"] <= now]
     if not due:
         return 0
-    env.store.write(env.tid)
+    env.store.write(env.tid, whole=False)
     tenant.state.schedule = [e for e in tenant.state.schedule if e["at"] > now]
     for entry in sorted(due, key=lambda e: e["at"]):
         p = tenant.payments.get(entry["orderCode"])
         if p is not None and _allowed(p, entry["event"]) is None:
-            _apply(env, p, entry["event"])
+            _apply(env, tenant.payments.touch(p), entry["event"])
     return len(due)
 
 
@@ -141,13 +141,13 @@ def trigger(env: Env, order_code: str, event: str, after: str | None = None) -> 
             raise OrderError(5, "after: a duration from now, not before it")
         if seconds > 0:  # checked when it falls due: the order may change meanwhile
             at = env.now() + seconds
-            env.store.write(env.tid).state.schedule.append({"orderCode": p.id, "event": event, "at": at})
+            env.store.write(env.tid, whole=False).state.schedule.append({"orderCode": p.id, "event": event, "at": at})
             _scheduled.setdefault(env.store, set()).add(env.tid)
             return p, at
     advance(env)
     why = _allowed(p, event)
     if why is not None:
         raise OrderError(5, f"{event} cannot happen now: {why}")
-    env.store.write(env.tid)
+    env.store.write(env.tid, whole=False).payments.touch(p)
     _apply(env, p, event)
     return p, None

@@ -67,7 +67,7 @@ def emit(env: Env, p: Payment, event: str) -> dict | None:
     now = env.now()
     listener = _listeners.get(env.store)
     body = listener.render(env.tid, p, event, now) if listener is not None else None
-    note = enqueue(env.store.write(env.tid), order_code=p.id, event=event, body=body, now=now)
+    note = enqueue(env.store.write(env.tid, whole=False), order_code=p.id, event=event, body=body, now=now)
     if note is not None:
         signal(env.store, env.tid)
     return note
@@ -171,7 +171,7 @@ def redeliver(store: Store, note_id: str) -> dict | None:
     if found is None:
         return None
     tid, note = found
-    store.write(tid)
+    store.write(tid, whole=False)  # the outbox is in the tenant's head
     note["status"] = "pending"
     note["nextAttemptAt"] = store.now(tid)
     signal(store, tid)

@@ -147,7 +147,7 @@ def _start_challenge(env: Env, req: OrderRequest, kind: str, facts: dict, now: f
                 created_at=now)
     p.meta.update(facts)
     p.meta.update({"exponent": req.amount.exponent, "threeDS": record})
-    env.store.write(env.tid).payments[p.id] = p
+    env.store.write(env.tid, whole=False).payments[p.id] = p
     return p
 
 
@@ -188,7 +188,7 @@ def _complete(env: Env, req: OrderRequest, facts: dict, used: Token | None, spec
         created_outcome, created = wpg_tokens.create(env.store, env.tid, spec, mode=env.core.mode,
                                                      new_id=env.new_token_id)
         event = created_outcome.value
-    tenant = env.store.write(env.tid)
+    tenant = env.store.write(env.tid, whole=False)  # adds the order; mark_used touches the token
     scheme = req.scheme_id
     if scheme is None and req.stored_credentials and outcome.last_event == AUTHORISED:
         scheme = env.store.ids.digits(15)  # the scheme's id for later merchant-initiated payments
@@ -238,7 +238,7 @@ def record_challenge(store, challenge_id: str, result: str) -> Payment | None:
     if found is None or result not in threeds.V2_RESULTS:
         return None
     tid, p = found
-    store.write(tid)
+    store.write(tid, whole=False).payments.touch(p)
     p.meta["threeDS"]["result"] = result
     return p
 
@@ -282,7 +282,7 @@ def modify(env: Env, req: ModifyRequest) -> tuple[Payment, int | None]:
         _apply(probe, action, amount, now, None)
     except InvalidTransition:
         raise OrderError(5, "Order not ready") from None  # AM (wpg.md §5.3)
-    env.store.write(env.tid)
+    env.store.write(env.tid, whole=False).payments.touch(p)
     done = _apply(p, action, amount, now, req.reference)
     p.meta.pop("statusEvent", None)
     notifications.emit(env, p, last_event(p))

@@ -64,7 +64,7 @@ def inquire(env: Env, scope: str, shopper: str | None, token_id: str, *, detoken
         token = update.token
     if mark_used:
         # Undocumented (wpg.md §9.2); read as "count this inquiry as a use" for retrieval order.
-        wpg_tokens.mark_used(env.store.write(env.tid), token, now)
+        wpg_tokens.mark_used(env.store.write(env.tid, whole=False), token, now)
     return Inquiry(token, encrypted_pan=encrypt_pan(key, token.pan) if key else None)
 
 

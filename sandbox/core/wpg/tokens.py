@@ -115,7 +115,7 @@ def create(store: Store, tid: str, req: CreateRequest, *, mode: str, new_id: Cal
     """paymentTokenCreate / order + createToken: NEW, MATCH or CONFLICT. Raises before writing anything."""
     now = store.now(tid)
     check_create(store.peek(tid), req, now)
-    tenant = store.write(tid)
+    tenant = store.write(tid, whole=False)
     card = req.card
     requested = {"expiry": (card.expiry_month, card.expiry_year), "holder": card.holder, "address": card.address}
     if card.expiry_month is None:
@@ -124,7 +124,7 @@ def create(store: Store, tid: str, req: CreateRequest, *, mode: str, new_id: Cal
         tenant.tokens, owner=owner_of(req.scope, req.shopper), pan=card.pan, requested=requested, compare=COMPARED,
         now=now, cap=SHOPPER_CAP,
         new_token=lambda: build_token(new_id(card.pan), req, now=now, mode=mode, seq=next_seq(tenant)))
-    return outcome, token
+    return outcome, tenant.tokens.touch(token)
 
 
 def next_seq(tenant: Tenant) -> int:
@@ -157,6 +157,8 @@ def shopper_tokens(tenant: Tenant | None, shopper: str, now: float) -> list[Toke
 
 
 def mark_used(tenant: Tenant, token: Token, now: float) -> None:
+    """Call with the tenant `Store.write` returned."""
+    tenant.tokens.touch(token)
     token.last_used_at = now
     token.meta["seq"] = next_seq(tenant)
 
@@ -171,7 +173,7 @@ def update(store: Store, tid: str, scope: str, shopper: str | None, token_id: st
         # The same check create and order make (wpg.md §7): a token never takes a past expiry.
         raise CardRefused(7, f"Invalid payment details : Expiry date = {card.expiry_month:02d}/{card.expiry_year}")
     check_update_allowed(token, now, UPDATE_LIMIT, UPDATE_WINDOW_DAYS)
-    store.write(tid)  # marks the tenant changed
+    store.write(tid, whole=False).tokens.touch(token)
     if card.expiry_month is not None:
         token.expiry_month, token.expiry_year = card.expiry_month, card.expiry_year
     if card.holder is not None:
@@ -183,5 +185,5 @@ def update(store: Store, tid: str, scope: str, shopper: str | None, token_id: st
 
 def delete(store: Store, tid: str, scope: str, shopper: str | None, token_id: str) -> Token:
     token = find(store.peek(tid), scope, shopper, token_id, store.now(tid))
-    store.write(tid).tokens.remove(token.id)
+    store.write(tid, whole=False).tokens.remove(token.id)
     return token
