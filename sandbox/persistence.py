@@ -1,4 +1,4 @@
-"""`--state FILE`: the store kept in an SQLite database (standard library), one row per tenant.
+"""`--state FILE`: the store kept in an SQLite database (standard library), one row per record.
 
 Durability (issue 14 §3): a request that changed the store is answered only after its change is
 committed (`flush()`, awaited by the middleware before the response is sent), so an acknowledged
@@ -7,10 +7,14 @@ appends to the write-ahead log with a write() the kernel holds on the process's 
 killed process loses nothing it committed; only a power cut or kernel crash can lose the last
 commits (FULL would add an fsync per commit for that case; docs/persistence.md).
 
-Cost (issue 14 §3): a write saves only the tenants it changed (`Store.unsaved`), so its cost is the
-size of those tenants, not of the store. The changed tenants are picked on the event loop
-and serialised and written by one database thread, so the event loop never waits on the disk or
-on a big tenant's JSON. Concurrent requests share commits (group commit).
+Cost (issue 14 §3): a write saves only what it changed, so its cost does not grow with the store.
+The store names the tenants changed (`Store.unsaved`); a write declared `whole=False` also has
+the tenant's books name the tokens and payments it added, removed or touched, and only those rows
+and the tenant's small head are written (state_db.py has the layout). Other writes (fixtures,
+reset, restore, rare operations) save their tenant whole. What changed is picked on the event
+loop and serialised and written by one database thread, so the event loop never waits on the disk.
+Concurrent requests share commits (group commit). `SANDBOX_STATE_CHECK=1` re-reads each commit
+and compares it with memory (`StateFile._check`): the suite runs with it (`make test-durable`).
 
 `GET /_sandbox/state` stays the readable JSON export of memory. A state file in the earlier JSON
 format is validated, copied to `FILE.json-backup`, and migrated into the database once. A file
@@ -34,12 +38,11 @@ from pathlib import Path
 
 from aiohttp import web
 
+from . import state_db
 from .core.errors import SnapshotError
-from .core.store import SNAPSHOT_VERSION, Store, Tenant
+from .core.store import Store, Tenant
+from .state_db import FORMAT, PAYMENT, TOKEN, is_database
 
-FORMAT = "token-sandbox-state"
-SCHEMA = "1"
-SQLITE_MAGIC = b"SQLite format 3\x00"
 SWITCH_INTERVAL = 0.0005  # seconds
 POLL = 0.25  # seconds: how often changes made outside a request (notifications) are saved
 log = logging.getLogger("sandbox.state")
@@ -47,6 +50,36 @@ log = logging.getLogger("sandbox.state")
 
 class StateWriteError(Exception):
     """The database refused a commit (disk full, file removed): the request is answered 503."""
+
+
+class Batch:
+    """One commit's worth of changes (StateFile._collect)."""
+
+    __slots__ = ("clock", "whole", "heads", "records", "gone")
+
+    def __init__(self, clock: str) -> None:
+        self.clock = clock
+        self.whole: list[Tenant] = []
+        self.heads: list[Tenant] = []
+        self.records: list[tuple[str, str, str, object]] = []  # (tenant, kind, id, record or None)
+        self.gone: list[str] = []
+
+    def tenant_ids(self) -> set[str]:
+        return {t.id for t in self.whole} | {t.id for t in self.heads} | set(self.gone)
+
+
+def _retrying(serialise):
+    """`serialise()` run from the database thread while the event loop keeps running.
+
+    Handlers may change a record meanwhile: a dict that changes size mid-read raises RuntimeError
+    and is simply read again. A value read mid-change is at worst newer than the request that
+    asked for this commit, and the request that changed it commits again after."""
+    for _ in range(1000):
+        try:
+            return serialise()
+        except RuntimeError:
+            time.sleep(0.001)  # let the loop finish what it was changing
+    raise sqlite3.OperationalError("a record kept changing while it was being saved")
 
 
 # -- the earlier JSON format (read for migration and by tools) --------------------------------
@@ -87,62 +120,10 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-# -- the database -----------------------------------------------------------------------------
-def is_database(path: Path) -> bool:
-    try:
-        with path.open("rb") as f:
-            return f.read(16) == SQLITE_MAGIC
-    except OSError:
-        return False
-
-
-def _connect(path: Path, create: bool) -> sqlite3.Connection:
-    if create:  # created 0600 before SQLite opens it; its -wal and -shm files copy the mode
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    if create:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(
-            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-            "CREATE TABLE tenants (id TEXT PRIMARY KEY, body TEXT NOT NULL);"
-        )
-        db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), ("schema", SCHEMA)])
-    else:
-        try:
-            row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-            schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        except sqlite3.DatabaseError:
-            row = schema = None
-        if row is None or row[0] != FORMAT:
-            db.close()
-            raise SnapshotError(f"{path}: not a Token Sandbox state file (an SQLite database of something "
-                                "else); refusing to overwrite it")
-        if schema is None or schema[0] != SCHEMA:
-            db.close()
-            raise SnapshotError(f"{path}: state file schema {schema[0] if schema else None!r} is not "
-                                f"{SCHEMA!r} (written by another version of the sandbox)")
-        db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")  # durable against kill -9 in WAL mode (module docstring)
-    return db
-
-
-def load_database(db: sqlite3.Connection) -> dict:
-    """The snapshot stored in a database (the same shape as GET /_sandbox/state)."""
-    clock = db.execute("SELECT value FROM meta WHERE key = 'clock'").fetchone()
-    tenants = {tid: json.loads(body) for tid, body in db.execute("SELECT id, body FROM tenants")}
-    return {"version": SNAPSHOT_VERSION, "clock": json.loads(clock[0]) if clock else None, "tenants": tenants}
-
-
 def read_state_file(path: str | Path) -> dict | None:
     """The snapshot in a state file of either format (tools and tests); None when absent."""
     path = Path(path)
-    if not is_database(path):
-        return read_state(path)
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return load_database(db)
-    finally:
-        db.close()
+    return state_db.read_state_file(path) if state_db.is_database(path) else read_state(path)
 
 
 class StateFile:
@@ -160,6 +141,7 @@ class StateFile:
         sys.setswitchinterval(SWITCH_INTERVAL)
         self._lock: asyncio.Lock | None = None
         self._task: asyncio.Task | None = None
+        self.check = os.environ.get("SANDBOX_STATE_CHECK") == "1"  # _check: a developer's self-test
 
     # -- start ---------------------------------------------------------------------------------
     def restore(self) -> bool:
@@ -170,13 +152,15 @@ class StateFile:
         if existed and not is_database(self.path):
             self._migrate()
         try:
-            self._db = _connect(self.path, create=not existed)
+            self._db = state_db.connect(self.path, create=not existed)
             if existed:
-                snap = load_database(self._db)
                 try:
-                    self.store.restore(snap)
+                    self.store.restore(state_db.load(self._db))
                 except SnapshotError as e:
                     raise SnapshotError(f"{self.path}: cannot restore the state file: {e}") from None
+                if state_db.upgrade(self._db):
+                    log.info("converted the state file %s to one row per record (schema %s)",
+                             self.path, state_db.SCHEMA)
         except (sqlite3.Error, OSError) as e:
             raise SnapshotError(f"{self.path}: cannot use the state file: {e}") from None
         except SnapshotError:  # before ValueError, its base class
@@ -188,8 +172,14 @@ class StateFile:
                 self._db.close()
             raise SnapshotError(f"{self.path}: cannot restore the state file: a stored row is not a "
                                 f"tenant snapshot ({type(e).__name__})") from None
-        # From here on the store tells us what changed; everything it holds now is (about to be) saved.
-        self.store.unsaved = set() if existed else set(self.store.tenants)
+        # From here on the store tells us what changed. What was loaded is what the file holds, so
+        # each tenant starts recording its changed records now and its first write is not a whole one.
+        self.store.unsaved, self.store.rewrite = set(), set()
+        if existed:
+            for tenant in self.store.tenants.values():
+                tenant.track()
+        else:
+            self.store.unsaved.update(self.store.tenants)  # fixtures loaded before the file existed
         try:
             self._commit(self._collect())  # proves the file is writable before we say we are ready
         except (sqlite3.Error, OSError) as e:
@@ -210,11 +200,11 @@ class StateFile:
         for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
-        db = _connect(tmp, create=True)
+        db = state_db.connect(tmp, create=True)
         try:
             db.execute("BEGIN")
-            db.executemany("INSERT INTO tenants VALUES (?, ?)",
-                           ((tid, json.dumps(raw)) for tid, raw in snap["tenants"].items()))
+            for tid, raw in snap["tenants"].items():
+                state_db.insert_tenant(db, tid, state_db.split(tid, raw))
             if snap.get("clock") is not None:
                 db.execute("INSERT INTO meta VALUES ('clock', ?)", (json.dumps(snap["clock"]),))
             db.execute("COMMIT")
@@ -225,46 +215,57 @@ class StateFile:
         log.info("migrated the JSON state file %s to SQLite (the JSON is kept as %s)", self.path, backup)
 
     # -- saving --------------------------------------------------------------------------------
-    def _collect(self) -> tuple[list[tuple[str, Tenant]], list[str], str]:
-        """The changed tenants (objects, not yet serialised) and the global clock, taken on the loop."""
+    def _collect(self) -> Batch:
+        """What changed since the last commit, taken on the event loop: objects, not yet serialised.
+
+        A tenant saved whole (new, reset, restored, or written without `whole=False`) is its
+        object; any other changed tenant is its head plus the tokens and payments its books
+        logged, each either the record (saved) or None (gone: its row is deleted)."""
         store = self.store
         changed, store.unsaved = store.unsaved or set(), set()
-        upserts, deletes = [], []
+        rewrite, store.rewrite = store.rewrite, set()
+        batch = Batch(json.dumps(store.clock.to_dict()))
         for tid in changed:
             tenant = store.tenants.get(tid)
             if tenant is None:
-                deletes.append(tid)
+                batch.gone.append(tid)
+            elif tid in rewrite or not tenant.tracked:
+                tenant.track()
+                batch.whole.append(tenant)
             else:
-                upserts.append((tid, tenant))
-        return upserts, deletes, json.dumps(store.clock.to_dict())
+                tokens, payments = tenant.track()
+                batch.heads.append(tenant)
+                batch.records.extend((tid, TOKEN, i, tenant.tokens.by_id.get(i)) for i in tokens)
+                batch.records.extend((tid, PAYMENT, i, tenant.payments.get(i)) for i in payments)
+        return batch
 
-    @staticmethod
-    def _serialise(tenant: Tenant) -> str:
-        """A tenant as JSON, read from the database thread while the event loop keeps running.
-
-        Handlers may change the tenant meanwhile: a dict that changes size mid-read raises
-        RuntimeError and is simply read again. A value read mid-change is at worst newer than the
-        request that asked for this commit, and the request that changed it commits again after."""
-        for _ in range(1000):
-            try:
-                return json.dumps(tenant.to_dict(), separators=(",", ":"))
-            except RuntimeError:
-                time.sleep(0.001)  # let the loop finish what it was changing
-        raise sqlite3.OperationalError("the tenant kept changing while it was being saved")
-
-    def _commit(self, rows: tuple[list[tuple[str, Tenant]], list[str], str]) -> None:
+    def _commit(self, batch: Batch) -> None:
         """One transaction (runs in the database thread, or at start and exit). Serialising here
         keeps the cost of a big tenant off the event loop."""
-        upserts = [(tid, self._serialise(tenant)) for tid, tenant in rows[0]]
-        deletes, clock = rows[1], rows[2]
+        whole = [(t.id, _retrying(lambda t=t: state_db.split(t.id, t.to_dict()))) for t in batch.whole]
+        heads = [(t.id, _retrying(lambda t=t: state_db.dumps(t.head()))) for t in batch.heads]
+        upserts, deletes = [], []
+        for tid, kind, rid, rec in batch.records:
+            if rec is None:
+                deletes.append((tid, kind, rid))
+            else:
+                upserts.append((tid, kind, rid, _retrying(lambda r=rec: state_db.dumps(r.to_dict()))))
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
+            for tid, rows in whole:
+                state_db.insert_tenant(db, tid, rows)
+            if heads:
+                db.executemany("INSERT OR REPLACE INTO tenants VALUES (?, ?)", heads)
             if upserts:
-                db.executemany("INSERT OR REPLACE INTO tenants VALUES (?, ?)", upserts)
+                db.executemany(state_db.UPSERT, upserts)
             if deletes:
-                db.executemany("DELETE FROM tenants WHERE id = ?", [(tid,) for tid in deletes])
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (clock,))
+                db.executemany(state_db.DELETE, deletes)
+            if batch.gone:
+                gone = [(tid,) for tid in batch.gone]
+                db.executemany("DELETE FROM tenants WHERE id = ?", gone)
+                db.executemany("DELETE FROM records WHERE tenant = ?", gone)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (batch.clock,))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('savedAt', ?)", (str(time.time()),))
             db.execute("COMMIT")
         except BaseException:
@@ -283,14 +284,30 @@ class StateFile:
         async with self._lock:
             if not self.store.unsaved:
                 return  # an earlier holder's commit already carried our change
-            rows = self._collect()
+            batch = self._collect()
             try:
-                await asyncio.get_running_loop().run_in_executor(self._pool, self._commit, rows)
+                await asyncio.get_running_loop().run_in_executor(self._pool, self._commit, batch)
             except (sqlite3.Error, OSError) as e:
-                self.store.unsaved.update(tid for tid, _ in rows[0])  # tried again by the next flush
-                self.store.unsaved.update(rows[1])
+                # Tried again by the next flush, whole: the records logged for them were taken.
+                tids = batch.tenant_ids()
+                self.store.unsaved.update(tids)
+                self.store.rewrite.update(tids)
                 log.error("cannot write the state file %s: %s", self.path, e)
                 raise StateWriteError(str(e)) from None
+            if self.check:
+                self._check(batch.tenant_ids())
+
+    def _check(self, tids: set[str]) -> None:
+        """SANDBOX_STATE_CHECK=1 (tests): each tenant just committed and not changed since must read
+        back from the database exactly as memory holds it. Catches a write that changed a record
+        in place without `touch()`ing it under `whole=False`."""
+        for tid in sorted(tids - (self.store.unsaved or set())):
+            tenant = self.store.tenants.get(tid)
+            stored = state_db.tenant_rows(self._db, tid)
+            expected = None if tenant is None else json.loads(state_db.dumps(tenant.to_dict()))
+            if stored != expected:
+                log.error("state check: %s in the database differs from memory", tid)
+                raise StateWriteError(f"state check: {tid} in the database differs from memory")
 
     async def _watch(self) -> None:
         """Saves changes no request waits for (notification deliveries in the background)."""

@@ -6,6 +6,7 @@ with its own flags by `start_sandbox`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,20 @@ def pytest_configure(config: pytest.Config) -> None:
     chars = config.option.reportchars or ""
     if "s" not in chars and "a" not in chars and "A" not in chars:
         config.option.reportchars = chars + "s"
+
+
+if os.environ.get("SANDBOX_TEST_DURABLE") == "1":
+    # `make test-durable`: the whole suite against a session server with `--state` and the commit
+    # check on (persistence.py `_check`): any write that saves less than it changed answers 503,
+    # so every behaviour test doubles as a test of per-record persistence.
+    @pytest.fixture(scope="session")
+    def sandbox_session(tmp_path_factory: pytest.TempPathFactory):
+        path = tmp_path_factory.mktemp("durable") / "state.db"
+        proc = SandboxProcess("--state", str(path), env={"SANDBOX_STATE_CHECK": "1"})
+        try:
+            yield SandboxClient(proc.url, admin_token=os.environ.get("SANDBOX_ADMIN_TOKEN"))
+        finally:
+            proc.stop()
 
 
 class Http(requests.Session):

@@ -4,6 +4,7 @@ bad files refused."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
@@ -198,3 +199,72 @@ def test_hostile_database_rows_stop_the_start(tmp_path):
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr[-500:]
         assert "cannot restore the state file" in r.stderr
+
+
+def _schema_1_file(path, tenants: dict) -> None:
+    """A state file as the first SQLite release wrote it: one JSON row per tenant."""
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                     "CREATE TABLE tenants (id TEXT PRIMARY KEY, body TEXT NOT NULL);")
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", "token-sandbox-state"), ("schema", "1")])
+    db.executemany("INSERT INTO tenants VALUES (?, ?)", [(k, json.dumps(v)) for k, v in tenants.items()])
+    db.commit()
+    db.close()
+
+
+def test_schema_1_database_is_converted_to_one_row_per_record(start_sandbox, tmp_path):
+    """Issue 14 §3 (write cost does not grow with the store): a file of the first SQLite release
+    loads as it was and is converted once; tokens keep their order; the next start reads rows."""
+    plain = start_sandbox()
+    for pan in ("4444333322221111", "5555555555554444", "4917610000000000"):
+        r = requests.post(plain.url + "/tokens", json={  # seed 002 "Create a new token"
+            "paymentInstrument": {"type": "card/front", "cardNumber": pan, "cardHolderName": "S Holmes",
+                                  "cardExpiryDate": {"month": 5, "year": 2035}},
+            "merchant": {"entity": "default"}},
+            headers={"Authorization": "Basic " + base64.b64encode(b"shop:pw").decode(),
+                     "Content-Type": "application/vnd.worldpay.tokens-v3.hal+json"}, timeout=10)
+        assert r.status_code == 201, r.text
+    before = requests.get(plain.url + "/_sandbox/state", timeout=10).json()["tenants"]
+    path = tmp_path / "state.db"
+    _schema_1_file(path, before)
+    sb = start_sandbox("--state", str(path))
+    assert requests.get(sb.url + "/_sandbox/state", timeout=10).json()["tenants"] == before
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+    assert db.execute("SELECT COUNT(*) FROM records WHERE kind = 'token'").fetchone() == (3,)
+    db.close()
+    assert sb.stop() == 0
+    again = start_sandbox("--state", str(path))
+    assert requests.get(again.url + "/_sandbox/state", timeout=10).json()["tenants"] == before
+
+
+def test_hostile_record_rows_stop_the_start_and_leave_the_file(tmp_path):
+    """Issue 14 §12: a record row of no tenant, or not JSON, stops the start with one line."""
+    for kind, owner, body in (("token", "access:nobody", "{}"), ("token", "access:a", "{not json"),
+                              ("mystery", "access:a", "{}")):
+        path = tmp_path / "state.db"
+        path.unlink(missing_ok=True)
+        db = sqlite3.connect(path)
+        db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                         "CREATE TABLE tenants (id TEXT PRIMARY KEY, head TEXT NOT NULL);"
+                         "CREATE TABLE records (tenant TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,"
+                         " body TEXT NOT NULL, UNIQUE (tenant, kind, id));")
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", "token-sandbox-state"), ("schema", "2")])
+        db.execute("INSERT INTO tenants VALUES ('access:a', ?)", ('{"secret": "s", "data": {}}',))
+        db.execute("INSERT INTO records VALUES (?, ?, '1', ?)", (owner, kind, body))
+        db.commit()
+        db.close()
+        content = _dump(path)
+        r = subprocess.run([sys.executable, "-m", "sandbox", "serve", "--port", "0", "--state", str(path)],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr[-500:]
+        assert "cannot restore the state file" in r.stderr
+        assert _dump(path) == content  # the rows as they were (SQLite itself may mark the header WAL)
+
+
+def _dump(path) -> list[str]:
+    db = sqlite3.connect(path)
+    try:
+        return list(db.iterdump())
+    finally:
+        db.close()

@@ -1,0 +1,115 @@
+"""Unit tests of per-record persistence (issue 14 §3 "write cost does not grow with the store";
+docs/persistence.md): a write declared `whole=False` saves the tenant's head and the records its
+books logged, whatever the tenant's size; every other write saves the tenant whole; what is read
+back equals memory, in memory's order. The HTTP side (every API path under the commit check)
+is `make test-durable`."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from sandbox.core.payments import Payment
+from sandbox.core.store import Store
+from sandbox.core.tenants import TenantId
+from sandbox.core.tokens import Token
+from sandbox.persistence import StateFile, StateWriteError
+from sandbox.state_db import read_state_file
+
+TID = TenantId.of("wpg", "BIG")
+
+
+def token(i: int) -> Token:
+    return Token(id=f"tok{i:07d}", owner=None, pan=f"4444{i:012d}", expiry_month=5, expiry_year=2030,
+                 holder="A", address=None, created_at=1.0, expires_at=None, last_used_at=1.0)
+
+
+@pytest.fixture
+def saved(tmp_path):
+    """A store whose tenant holds `n` tokens, saved to a fresh state file."""
+    opened = []
+
+    def make(n: int) -> tuple[Store, StateFile]:
+        store = Store()
+        tenant = store.write(TID)
+        for i in range(n):
+            tenant.tokens.add(token(i))
+        state = StateFile(tmp_path / f"state-{n}.db", store)
+        state.restore()
+        opened.append(state)
+        return store, state
+
+    yield make
+    for state in opened:
+        state.close()
+
+
+def rows_written(state: StateFile) -> int:
+    before = state._db.total_changes
+    state._commit(state._collect())
+    return state._db.total_changes - before
+
+
+def test_a_precise_write_costs_the_same_in_a_tenant_of_any_size(saved):
+    costs = []
+    for n in (10, 20_000):
+        store, state = saved(n)
+        tenant = store.write(TID, whole=False)
+        tenant.tokens.add(token(n))  # a new token
+        tenant.tokens.touch(tenant.tokens.get("tok0000003")).holder = "B"  # one changed in place
+        tenant.payments[f"order{n}"] = Payment(id=f"order{n}", amount=1, currency="EUR", status="AUTHORISED",
+                                               created_at=2.0)
+        batch = state._collect()
+        assert not batch.whole and [r[2] for r in batch.records] == [f"tok{n:07d}", "tok0000003", f"order{n}"]
+        store.write(TID, whole=False)  # the same changes again: collected afresh below
+        tenant.tokens.touch(tenant.tokens.get("tok0000003"))
+        costs.append(rows_written(state))
+    assert costs[0] == costs[1] <= 5, costs  # head, one token row, clock and savedAt
+
+
+def test_a_write_not_declared_precise_saves_the_tenant_whole(saved):
+    store, state = saved(100)
+    store.write(TID).tokens.get("tok0000001").holder = "changed in place, never touched"
+    assert rows_written(state) > 100
+    assert read_state_file(state.path)["tenants"][TID]["tokens"][1]["holder"] == "changed in place, never touched"
+
+
+def test_read_back_equals_memory_in_memory_order(saved):
+    store, state = saved(50)
+    tenant = store.write(TID, whole=False)
+    tenant.tokens.remove("tok0000010")
+    for i in (70, 60, 65):  # added out of id order: listings show insertion order
+        tenant.tokens.add(token(i))
+    tenant.tokens.touch(tenant.tokens.get("tok0000000")).holder = "C"
+    state._commit(state._collect())
+    assert read_state_file(state.path)["tenants"] == store.snapshot()["tenants"]
+
+
+def test_a_removed_tenant_loses_every_row(saved):
+    store, state = saved(20)
+    store.restore({"version": 1, "tenants": {}})
+    state._commit(state._collect())
+    db = sqlite3.connect(state.path)
+    assert db.execute("SELECT COUNT(*) FROM records").fetchone() == (0,)
+    assert db.execute("SELECT COUNT(*) FROM tenants").fetchone() == (0,)
+    db.close()
+
+
+def test_a_failed_commit_is_retried_whole(saved, monkeypatch):
+    """The records a failed commit carried were taken from the books: the retry saves the tenant whole."""
+    store, state = saved(5)
+    store.write(TID, whole=False).tokens.add(token(99))
+
+    def disk_full(batch):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(state, "_commit", disk_full)
+    with pytest.raises(StateWriteError):
+        asyncio.run(state.flush())
+    monkeypatch.undo()
+    again = state._collect()
+    assert [t.id for t in again.whole] == [TID] and not again.records
+    state._commit(again)
+    assert read_state_file(state.path)["tenants"] == store.snapshot()["tenants"]
