@@ -297,3 +297,22 @@ def test_replies_are_checked_against_the_payments_openapi():
     if not SPEC.exists():
         pytest.skip(f"vendor OpenAPI {SPEC} is not present: Payments reply shapes were NOT checked")
     assert _spec()["paths"]
+
+
+def test_a_trailing_newline_does_not_pass_the_schema_patterns(sandbox):
+    """Issue 14 §13 (the OpenAPI's `^...$` patterns are whole-value rules): Python's `$` also
+    matched before a final newline, so `GBP\\n` or a reference ending in one passed validation."""
+    href = _tokenise(sandbox.url, user="pay-nl")["tokenPaymentInstrument"]["href"]
+    with payments_session(sandbox.url, user="pay-nl") as pay:
+        for path, value in ((("instruction", "value", "currency"), "GBP\n"),
+                            (("transactionReference",), "ref-1\n"),
+                            (("merchant", "entity"), "default\n")):
+            body = token_payment(href, ref="nl-1")
+            node = body
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
+            r = pay.post("/api/payments", json=body)
+            assert r.status_code == 400 and r.json()["errorName"] == "bodyDoesNotMatchSchema", (path, r.text)
+            assert r.json()["validationErrors"][0]["jsonPath"] == "$." + ".".join(path), r.text
+        assert pay.post("/api/payments", json=token_payment(href, ref="nl-1")).status_code == 201

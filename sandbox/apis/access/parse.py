@@ -16,11 +16,11 @@ from ...core.cards import luhn_ok
 from ...core.clock import parse_iso
 from .errors import AccessError, invalid
 
-_DESCRIPTION = re.compile(r"^[^&<]*$")
-_NAMESPACE = re.compile(r"^[^_][^ &<]*$")  # Payments API writes the documented rule this way
-_STR = re.compile(r"^[a-zA-Z0-9 ]*$")
-_COUNTRY = re.compile(r"^[A-Z]*$")
-_DIGITS = re.compile(r"^[0-9]*$")
+_DESCRIPTION = re.compile(r"^[^&<]*\Z")
+_NAMESPACE = re.compile(r"^[^_][^ &<]*\Z")  # Payments API writes the documented rule this way
+_STR = re.compile(r"^[a-zA-Z0-9 ]*\Z")
+_COUNTRY = re.compile(r"^[A-Z]*\Z")
+_DIGITS = re.compile(r"^[0-9]*\Z")
 # A run of 12-19 digits, possibly split by spaces or dashes, inside an address line.
 _PAN_RUN = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){11,18}(?![0-9])")
 

@@ -11,8 +11,8 @@ from ...core.access.payments import CARD_PAYMENTS, AuthorizeRequest
 from .errors import SCHEMA
 from .parse_payments import PaymentsChecker, _agreement, envelope
 
-_NARRATIVE = re.compile(r"^[a-zA-Z0-9 _!@#$%()*=.:;?\[\]{}~/+\-,`^&]*$")
-_CVC = re.compile(r"^[0-9]*$")
+_NARRATIVE = re.compile(r"^[a-zA-Z0-9 _!@#$%()*=.:;?\[\]{}~/+\-,`^&]*\Z")
+_CVC = re.compile(r"^[0-9]*\Z")
 _ROOT = {"transactionReference", "orderReference", "merchant", "instruction", "channel"}
 _MERCHANT = {"entity", "mcc", "paymentFacilitator", "taxReference"}
 _INSTRUCTION = {"requestAutoSettlement", "value", "narrative", "paymentInstrument", "customerAgreement",

@@ -18,15 +18,15 @@ from .errors import AccessError
 from .parse import Checker, ordered
 
 SCHEMA = "A JSON body matching the expected schema must be provided."
-_TX_REF = re.compile(r"^[-A-Za-z0-9_!@#$%()*=.:;?\[\]{}~`/+]*$")
-_ENTITY = re.compile(r"^([A-Za-z0-9]+[A-Za-z0-9 ]*)?$")
-_MCC = re.compile(r"^\d{4}$")
-_NARRATIVE = re.compile(r"^[a-zA-Z0-9 ,./-]*$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_TOKEN_ID = re.compile(r"^[0-9A-HJ-NP-Z]*$")
-_NAMESPACE = re.compile(r"^[^_][^ &<]*$")
-_CVC = re.compile(r"^[0-9]*$")
-_SCHEME_REF = re.compile(r"^[A-Za-z0-9]*$")
+_TX_REF = re.compile(r"^[-A-Za-z0-9_!@#$%()*=.:;?\[\]{}~`/+]*\Z")
+_ENTITY = re.compile(r"^([A-Za-z0-9]+[A-Za-z0-9 ]*)?\Z")
+_MCC = re.compile(r"^\d{4}\Z")
+_NARRATIVE = re.compile(r"^[a-zA-Z0-9 ,./-]*\Z")
+_CURRENCY = re.compile(r"^[A-Z]{3}\Z")
+_TOKEN_ID = re.compile(r"^[0-9A-HJ-NP-Z]*\Z")
+_NAMESPACE = re.compile(r"^[^_][^ &<]*\Z")
+_CVC = re.compile(r"^[0-9]*\Z")
+_SCHEME_REF = re.compile(r"^[A-Za-z0-9]*\Z")
 _INT32 = 2**31 - 1
 
 _ROOT = {"transactionReference", "orderReference", "merchant", "instruction", "channel"}

@@ -11,8 +11,8 @@ from ...core.access.tokens import CardDetails, CreateRequest
 from ...core.access.verified import VerifyRequest
 from .parse import _DESCRIPTION, _NAMESPACE, Checker, check_max_expiry
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_CVC = re.compile(r"^[0-9]*$")
+_CURRENCY = re.compile(r"^[A-Z]{3}\Z")
+_CVC = re.compile(r"^[0-9]*\Z")
 _ROOT = {"paymentInstrument", "merchant", "verificationCurrency", "tokenExpiryDateTime", "namespace", "narrative",
          "description"}
 _PLAIN = {"type", "cardNumber", "cardExpiryDate", "cvc", "cardHolderName", "billingAddress"}

@@ -19,8 +19,8 @@ from .context import Ctx, configure, operation
 from .errors import AccessError
 
 _STATUS = {Outcome.NEW: 201, Outcome.MATCH: 200, Outcome.CONFLICT: 409}
-_TOKEN_ID = re.compile(r"^[0-9A-HJ-NP-Z]{15,21}$")
-_NAMESPACE = re.compile(r"^[^_][^ &<]{0,63}$")
+_TOKEN_ID = re.compile(r"^[0-9A-HJ-NP-Z]{15,21}\Z")
+_NAMESPACE = re.compile(r"^[^_][^ &<]{0,63}\Z")
 
 
 def setup(app: web.Application) -> None:

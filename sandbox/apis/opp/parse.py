@@ -91,9 +91,9 @@ SI_TYPES = ("UNSCHEDULED", "RECURRING", "INSTALLMENT")
 SI_SOURCES = ("CIT", "MIT")
 SI_ECHOED = (
     ("recurringType", ("SUBSCRIPTION", "STANDING_ORDER")),
-    ("expiry", re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
-    ("frequency", re.compile(r"^[0-9]{4}$")),
-    ("numberOfInstallments", re.compile(r"^[0-9]{1,3}$")),
+    ("expiry", re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")),
+    ("frequency", re.compile(r"^[0-9]{4}\Z")),
+    ("numberOfInstallments", re.compile(r"^[0-9]{1,3}\Z")),
     ("industryPractice", ("INCREMENTAL_AUTH", "RESUBMISSION", "REAUTHORIZATION", "DELAYED_CHARGES", "NO_SHOW")),
 )
 ECHOED = (("merchantTransactionId", 255), ("merchantInvoiceId", 255), ("descriptor", 127))

@@ -17,7 +17,7 @@ DOCTYPE = (
     '"http://dtd.worldpay.com/paymentService_v1.dtd">'
 )
 CONTENT_TYPE = "text/xml; charset=UTF-8"
-_NMTOKEN = re.compile(r"^[\w.:-]+$")
+_NMTOKEN = re.compile(r"^[\w.:-]+\Z")
 
 # Transport-level statuses mapped to DTD error codes (wpg.md §5.2). Every XML outcome is HTTP 200,
 # except a body over the limit, which is refused before it is read (413, still an XML reply).

@@ -33,7 +33,7 @@ from . import cse
 GRAMMAR = "paymentService_sandbox.dtd"
 _state: dict = {}
 _SHOPPER_BAD = re.compile(r"\s")
-_EVENT_REF = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+_EVENT_REF = re.compile(r"^[A-Za-z0-9_]{1,64}\Z")
 
 
 class Invalid(Exception):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-MAGIC_BEARER = re.compile(r"^OPP-AUTH-([0-9]{3}\.[0-9]{3}\.[0-9]{3})$")
+MAGIC_BEARER = re.compile(r"^OPP-AUTH-([0-9]{3}\.[0-9]{3}\.[0-9]{3})\Z")
 INVALID = "800.900.300"
 
 # code -> HTTP status

@@ -14,7 +14,7 @@ import re
 from .env import Env
 from .errors import WpgError
 
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 KEEP_MAX = 1000  # stored replies per merchant; the oldest go first
 DAY = 86400.0
 IN_PROGRESS = "Request in progress"
