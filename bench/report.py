@@ -51,6 +51,10 @@ def targets(out: dict) -> list[dict]:
     if large:
         tails += [(f"{name} ({large['tokens']:,} tokens)", _at(block)) for name, block in large["results"].items()]
     tails += [(f"{name} (--state)", _at(block)) for name, block in out.get("durable", {}).items()]
+    dlarge = out.get("durable_large")
+    if dlarge:
+        tails += [(f"{name} (--state, {dlarge['tokens']:,} tokens)", _at(block))
+                  for name, block in dlarge["results"].items()]
     tails += [(f"{r['workload']} {r['seconds']} s ({where})", r) for where, r in out.get("long", {}).items()
               if "skipped" not in r and "control" not in where]
     for what, r in tails:
@@ -66,6 +70,10 @@ def targets(out: dict) -> list[dict]:
         d, m = _at(block), _at(sb.get(name))
         ratio = round(d["vs_ref_get"] / m["vs_ref_get"], 3) if d and m else None
         rows.append(_min(f"{name} with --state / in memory (each vs its paired reference GET)", ratio, DURABLE_LIMIT))
+        big = _at((dlarge or {}).get("results", {}).get(name))
+        if big and d:
+            rows.append(_min(f"{name} with --state at {dlarge['tokens']:,} tokens / at {out['settings']['sizes'][0]:,}",
+                             round(big["rps"] / d["rps"], 3), 0.90))
     biggest = str(out["settings"]["sizes"][-1])
     per = out["memory"][biggest]["bytes_per_token"]
     rows.append(_max(f"RSS per stored token at {int(biggest):,} tokens", per, 2048, "B"))
@@ -166,6 +174,17 @@ def render(out: dict) -> str:
             ratio = f"{d['vs_ref_get'] / mem['vs_ref_get']:.2f}" if mem else "n/a"
             lines.append(f"| {labels.get(name, name)} | {_fmt(mem and mem['rps'])} | {_fmt(d['rps'])} | {ratio} | "
                          f"{d['p50_ms']:.2f} | {d['p99_ms']:.2f} | {d['tail']:.1f} |")
+    dlarge = out.get("durable_large")
+    if durable and dlarge:
+        lines += ["", f"**Durable writes with size** (`--state`, 16 conns, one repetition at "
+                  f"{dlarge['tokens']:,}): {s['sizes'][0]:,} vs {dlarge['tokens']:,} stored tokens", "",
+                  f"| Workload | req/s at {s['sizes'][0]:,} | req/s at {dlarge['tokens']:,} | ratio | "
+                  f"p99/p50 at {dlarge['tokens']:,} |", "|---|---|---|---|---|"]
+        for name, block in dlarge["results"].items():
+            small, big = _at(durable.get(name)), _at(block)
+            ratio = f"{big['rps'] / small['rps']:.2f}" if big and small else "n/a"
+            lines.append(f"| {labels.get(name, name)} | {_fmt(small and small['rps'])} | {_fmt(big and big['rps'])} | "
+                         f"{ratio} | {big['tail'] if big else 'n/a'} |")
 
     long = out.get("long")
     if long:

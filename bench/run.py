@@ -128,10 +128,11 @@ def seeded(server: Server, n: int) -> dict:
 
 def run_workloads(sb: Server, ref: Server, ref_get: Workload, workloads: list[Workload],
                   large: Server | None = None, large_workloads: list[Workload] | None = None,
-                  only: list[str] | None = None) -> tuple[dict, dict, dict]:
+                  only: list[str] | None = None, large_reps: int = REPS) -> tuple[dict, dict, dict]:
     """Every workload at its connection counts, each sandbox run paired with a reference GET run
     just before it; at 16 connections also (first repetition) the reference on the same route and
-    the large store. `only`: the workloads to run (the durable server runs the writes)."""
+    (the first `large_reps` repetitions) the large store. `only`: the workloads to run (the
+    durable server runs the writes)."""
     results, ref_runs, large_results, ref_route = {}, {}, {}, {}
     for i, w in enumerate(workloads):
         if only is not None and w.name not in only:
@@ -155,7 +156,7 @@ def run_workloads(sb: Server, ref: Server, ref_get: Workload, workloads: list[Wo
                 pairs[str(c)].append((r, wrk(sb, w, c, DURATION)))
             if rep == 0 and only is None:
                 same_route.append(wrk(ref, _for_reference(w), 16, DURATION))
-            if big is not None and big.skipped is None:
+            if big is not None and big.skipped is None and rep < large_reps:
                 big_runs.append(wrk(large, big, 16, DURATION))
         results[w.name] = {c: paired(p) for c, p in pairs.items()}
         if same_route:
@@ -255,7 +256,17 @@ def main() -> int:
         durable_workloads = probe_all(durable)
         seeded(durable, SIZES[0])
         writes = [w.name for w in durable_workloads if w.writes]
-        out["durable"], _, _ = run_workloads(durable, ref, ref_get, durable_workloads, only=writes)
+        # The same writes into a --state server of the largest size, one repetition: a write's cost
+        # must not grow with what the database holds (one row per record, docs/persistence.md).
+        log(f"  and a --state server with {SIZES[-1]:,} stored tokens")
+        durable_large = start_sandbox("--state", os.path.join(state_dir.name, "bench-state-large.db"))
+        running.append(durable_large)
+        durable_large_workloads = probe_all(durable_large)
+        out["durable_large_seed"] = seeded(durable_large, SIZES[-1])
+        out["durable"], _, durable_large_results = run_workloads(
+            durable, ref, ref_get, durable_workloads, durable_large, durable_large_workloads, only=writes, large_reps=1)
+        out["durable_large"] = {"tokens": SIZES[-1], "results": durable_large_results}
+        durable_large.stop()
 
         log(f"long write-heavy run: {LONG_WORKLOAD} for {LONG_S} s at 16 connections")
         out["long"] = {"memory": long_run(sb, "in memory"), "durable": long_run(durable, "--state"),

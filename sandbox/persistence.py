@@ -43,6 +43,7 @@ from .core.errors import SnapshotError
 from .core.store import Store, Tenant
 from .state_db import FORMAT, PAYMENT, TOKEN, is_database
 
+CLOCK = "\x00clock"  # StateFile._written's key for the global clock (no tenant id starts so)
 SWITCH_INTERVAL = 0.0005  # seconds
 POLL = 0.25  # seconds: how often changes made outside a request (notifications) are saved
 log = logging.getLogger("sandbox.state")
@@ -133,6 +134,10 @@ class StateFile:
         self.path = Path(path).absolute()
         self.store = store
         self.writes = 0  # commits made
+        # What the database holds for each tenant's head and the clock, as written: a commit skips
+        # the rows that would not change (most writes change a record, not the head). Only the
+        # database thread (or start and exit) touches it.
+        self._written: dict[str, str] = {}
         self._db: sqlite3.Connection | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-state")
         # The database thread serialises changed tenants while holding the GIL; a shorter switch
@@ -243,7 +248,10 @@ class StateFile:
         """One transaction (runs in the database thread, or at start and exit). Serialising here
         keeps the cost of a big tenant off the event loop."""
         whole = [(t.id, _retrying(lambda t=t: state_db.split(t.id, t.to_dict()))) for t in batch.whole]
-        heads = [(t.id, _retrying(lambda t=t: state_db.dumps(t.head()))) for t in batch.heads]
+        written = self._written
+        heads = [(t.id, head) for t in batch.heads
+                 if written.get(t.id) != (head := _retrying(lambda t=t: state_db.dumps(t.head())))]
+        clock = batch.clock if written.get(CLOCK) != batch.clock else None
         upserts, deletes = [], []
         for tid, kind, rid, rec in batch.records:
             if rec is None:
@@ -265,13 +273,21 @@ class StateFile:
                 gone = [(tid,) for tid in batch.gone]
                 db.executemany("DELETE FROM tenants WHERE id = ?", gone)
                 db.executemany("DELETE FROM records WHERE tenant = ?", gone)
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (batch.clock,))
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('savedAt', ?)", (str(time.time()),))
+            if clock is not None:
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('clock', ?)", (clock,))
             db.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 db.execute("ROLLBACK")
+            written.clear()  # not known any more: the next commits write heads and clock again
             raise
+        for tid, rows in whole:
+            written[tid] = rows[0]
+        written.update(heads)
+        for tid in batch.gone:
+            written.pop(tid, None)
+        if clock is not None:
+            written[CLOCK] = clock
         self.writes += 1
 
     async def flush(self) -> None:
@@ -338,7 +354,8 @@ class StateFile:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         if self._db is not None:
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(sqlite3.Error):  # when the sandbox last stopped cleanly
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('savedAt', ?)", (str(time.time()),))
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.close()
             self._db = None

@@ -117,8 +117,11 @@ def insert_tenant(db: sqlite3.Connection, tid: str, rows: tuple[str, list]) -> N
     db.executemany("INSERT INTO records (tenant, kind, id, body) VALUES (?, ?, ?, ?)", records)
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps builds one per call with options
+
+
 def dumps(value) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    return _COMPACT.encode(value)
 
 
 def load(db: sqlite3.Connection) -> dict:
