@@ -138,6 +138,7 @@ class StateFile:
         # the rows that would not change (most writes change a record, not the head). Only the
         # database thread (or start and exit) touches it.
         self._written: dict[str, str] = {}
+        self._committed = -1  # Store.version as of the last batch committed
         self._db: sqlite3.Connection | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-state")
         # The database thread serialises changed tenants while holding the GIL; a shorter switch
@@ -187,6 +188,7 @@ class StateFile:
             self.store.unsaved.update(self.store.tenants)  # fixtures loaded before the file existed
         try:
             self._commit(self._collect())  # proves the file is writable before we say we are ready
+            self._committed = self.store.version
         except (sqlite3.Error, OSError) as e:
             raise SnapshotError(f"{self.path}: cannot write the state file: {e}") from None
         return existed
@@ -290,16 +292,23 @@ class StateFile:
             written[CLOCK] = clock
         self.writes += 1
 
-    async def flush(self) -> None:
+    async def flush(self, upto: int | None = None) -> None:
         """Commit every change made so far; returns once it is in the database.
 
-        A request awaits this before its response is sent. While one commit runs, later requests
-        queue on the lock and the next holder commits all their changes at once."""
+        A request awaits this before its response is sent, with `upto`, the store's version once
+        its change was made. While one commit runs, later requests queue on the lock and the next
+        holder commits all their changes at once; a request whose change a finished commit
+        already carried returns without committing again (group commit)."""
+        if upto is not None and self._committed >= upto:
+            return
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
-            if not self.store.unsaved:
-                return  # an earlier holder's commit already carried our change
+            if upto is not None and self._committed >= upto:
+                return  # an earlier holder's commit carried our change
+            if upto is None and not self.store.unsaved:
+                return
+            version = self.store.version  # every change up to here is in this batch
             batch = self._collect()
             try:
                 await asyncio.get_running_loop().run_in_executor(self._pool, self._commit, batch)
@@ -310,6 +319,7 @@ class StateFile:
                 self.store.rewrite.update(tids)
                 log.error("cannot write the state file %s: %s", self.path, e)
                 raise StateWriteError(str(e)) from None
+            self._committed = version
             if self.check:
                 self._check(batch.tenant_ids())
 

@@ -99,10 +99,10 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
         state = app.get("state_file")
         if state is not None and store.version != version:
             # --state: the change is committed before the client hears it was made (issue 14 §3).
-            # Even when `unsaved` is empty: another request's commit may hold our change and still
-            # be running; flush() waits for it.
+            # Another request's commit may hold our change and still be running: flush() waits
+            # for it, and returns at once when a finished commit carried it.
             try:
-                await state.flush()
+                await state.flush(store.version)
             except state.WriteError:
                 resp = error(request, 503, "The change could not be saved to the state file")
         if faults.rules and api:

@@ -113,3 +113,32 @@ def test_a_failed_commit_is_retried_whole(saved, monkeypatch):
     assert [t.id for t in again.whole] == [TID] and not again.records
     state._commit(again)
     assert read_state_file(state.path)["tenants"] == store.snapshot()["tenants"]
+
+
+def test_a_change_a_finished_commit_carried_is_not_committed_again(saved):
+    """Group commit (docs/persistence.md): a request waits for the commit that carries its change,
+    and does not start another one once that commit has finished."""
+    store, state = saved(5)
+
+    async def requests_finishing_together():
+        store.write(TID, whole=False).tokens.add(token(50))
+        first = store.version
+        store.write(TID, whole=False).tokens.add(token(51))
+        second = store.version
+        await asyncio.gather(state.flush(first), state.flush(second))
+
+    before = state.writes
+    asyncio.run(requests_finishing_together())
+    assert state.writes == before + 1
+    asyncio.run(state.flush(store.version))  # nothing new since
+    assert state.writes == before + 1
+    assert read_state_file(state.path)["tenants"] == store.snapshot()["tenants"]
+
+
+def test_a_global_clock_change_is_committed(saved):
+    """A request that changed only the global virtual clock (control plane) is durable too."""
+    store, state = saved(1)
+    store.clock = type(store.clock).from_dict({"now": 1_900_000_000.0, "frozen": True})
+    store.touch()
+    asyncio.run(state.flush(store.version))
+    assert read_state_file(state.path)["clock"] == store.clock.to_dict()
