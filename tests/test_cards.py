@@ -109,3 +109,22 @@ def test_security_code_search_folds_every_letter_the_pattern_folds():
     letters = re.compile("(?i)[" + "".join(sorted(set("cvvcvncidsecuritycode"))) + "]")
     every = "".join(chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i < 0xE000 and i >= 128)
     assert {ord(c) for c in letters.findall(every)} == set(cards._FOLD)
+
+
+@pytest.mark.parametrize("text", [
+    "card.number=4444%203333%202222%201111", "card.number=4444%2D3333%2d2222%2D1111",  # percent-encoded separators
+    '{"cardNumber": "4444\\u00203333\\u002d2222\\u00201111"}',  # JSON-escaped separators, no escaped digit
+    "<cardNumber>4444&#32;3333&#45;2222&#32;1111</cardNumber>",  # XML character-reference separators
+    "<cardNumber>4444&#32;3333 2222-1111</cardNumber>",
+])
+def test_mask_text_masks_numbers_whose_separators_are_spelled_with_digits(text):
+    """`%20`, `\\u0020` and `&#32;` hold digits of their own: they separate, they are not digits."""
+    assert cards.mask_text(text).count("4444********1111") == 1
+    assert "3333" not in cards.mask_text(text) and "2222" not in cards.mask_text(text)
+
+
+@pytest.mark.parametrize("text", ["<cvc>&#49;&#50;&#51;</cvc>", "<cvc>&#x31;&#x32;&#x33;</cvc>",
+                                  "<cvc>&#0049;&#50;&#51;&#52;</cvc>", '{"cvc": "&#57;8&#55;"}'])
+def test_mask_text_masks_security_codes_written_as_character_references(text):
+    assert cards.mask_text(text).replace("***", "").strip("<>/cv{}\": ") == ""
+

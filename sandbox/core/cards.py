@@ -120,17 +120,21 @@ _NOT_DIGIT = re.compile(r"[^0-9]")
 _UNIT = r"(?:[0-9]|\\u003[0-9]|%3[0-9]|&#0*(?:4[89]|5[0-7]);|&#[xX]0*3[0-9];)"
 _SEP = r"(?:[ +-]|%20|%2[dD]|\\u0020|\\u002[dD]|&#32;|&#45;|\]\]><!\[CDATA\[)?"
 _SPELLED_PAN = re.compile(rf"(?<![0-9%&;\\]){_UNIT}(?:{_SEP}{_UNIT}){{11,18}}(?![0-9])")
-_UNIT_DIGIT = re.compile(r"\\u003([0-9])|%3([0-9])|&#[xX]0*3([0-9]);|&#0*(4[89]|5[0-7]);|([0-9])")
+# A separator is matched first and yields no digit: `&#32;`, `%20`, `\u0020` hold digits of their own.
+_UNIT_DIGIT = re.compile(r"%2[0dD]|\\u002[0dD]|&#32;|&#45;"
+                         r"|\\u003([0-9])|%3([0-9])|&#[xX]0*3([0-9]);|&#0*(4[89]|5[0-7]);|([0-9])")
 
 # A card security code after its field name, in JSON, form or XML spelling (issue 14 §9).
 _CVV_IN_TEXT = re.compile(
     r"(?i)((?:cvv|cvc|cvn|cvv2|cvc2|cid|securitycode)(?:[\"']?\s*[:=>]\s*(?:<!\[CDATA\[)?[\"']?\s*))"
-    r"((?:[0-9]|\\u003[0-9]|%3[0-9]){3,4})(?![0-9])")
+    r"((?:[0-9]|\\u003[0-9]|%3[0-9]|&#0*(?:4[89]|5[0-7]);|&#[xX]0*3[0-9];){3,4})(?![0-9])")
 
 
 def _spelled_digits(text: str) -> str:
     out = []
     for m in _UNIT_DIGIT.finditer(text):
+        if m.lastindex is None:  # a separator
+            continue
         if m.group(4):
             out.append(chr(int(m.group(4))))
         else:
@@ -153,7 +157,10 @@ def _mask_run(m: re.Match) -> str:
 def mask_text(text: str) -> str:
     """Mask anything in free text that could be a card number or a security code (journal, logs,
     dashboard), in every spelling a client may send: plain, escaped, encoded or separated."""
-    if "\\u003" in text or "%3" in text or "&#" in text or "CDATA" in text:  # first: a split number must be masked whole, not in parts
+    # First: a split number must be masked whole, not in parts. Only text holding one of the
+    # spellings can hold such a number (a digit or a separator spelled out, or CDATA);
+    # without them the plain pattern below masks everything the spelled one would.
+    if "\\u00" in text or "%2" in text or "%3" in text or "&#" in text or "CDATA" in text:
         text = _SPELLED_PAN.sub(_mask_spelled, text)
     text = _PAN_IN_TEXT.sub(_mask_run, text)
     return _mask_codes(text)
