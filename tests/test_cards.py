@@ -128,3 +128,8 @@ def test_mask_text_masks_numbers_whose_separators_are_spelled_with_digits(text):
 def test_mask_text_masks_security_codes_written_as_character_references(text):
     assert cards.mask_text(text).replace("***", "").strip("<>/cv{}\": ") == ""
 
+
+def test_a_cdata_section_alone_does_not_need_the_spelled_pass():
+    """The spelled pass runs for a CDATA split, not for any CDATA: one section is plain text."""
+    assert cards.mask_text("<n><![CDATA[4444333322221111]]></n>") == "<n><![CDATA[4444********1111]]></n>"
+    assert cards.mask_text("<n><![CDATA[4444]]><![CDATA[333322221111]]></n>") == "<n><![CDATA[4444********1111]]></n>"

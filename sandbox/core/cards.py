@@ -158,9 +158,9 @@ def mask_text(text: str) -> str:
     """Mask anything in free text that could be a card number or a security code (journal, logs,
     dashboard), in every spelling a client may send: plain, escaped, encoded or separated."""
     # First: a split number must be masked whole, not in parts. Only text holding one of the
-    # spellings can hold such a number (a digit or a separator spelled out, or CDATA);
+    # spellings can hold such a number (a digit or a separator spelled out, or a CDATA split);
     # without them the plain pattern below masks everything the spelled one would.
-    if "\\u00" in text or "%2" in text or "%3" in text or "&#" in text or "CDATA" in text:
+    if "\\u00" in text or "%2" in text or "%3" in text or "&#" in text or "]]><![CDATA[" in text:
         text = _SPELLED_PAN.sub(_mask_spelled, text)
     text = _PAN_IN_TEXT.sub(_mask_run, text)
     return _mask_codes(text)
