@@ -80,3 +80,56 @@ def test_catalogue_profile_uses_bin_table_then_ranges():
     # A card the table does not list still gets its brand from the ranges.
     q = cat.profile("4532497088771651")
     assert q.brand == "VISA" and q.country is None
+
+
+def _full_scan(text: str) -> str:
+    """The security-code pattern run over the whole text: what mask_text's offset search must equal."""
+    return cards._CVV_IN_TEXT.sub(lambda m: m.group(1) + "***", text)
+
+
+@pytest.mark.parametrize("text", [
+    '{"CVC": "123"}', '{"Cvv2": "1234"}', "card.CVV=987", "<SecurityCode>321</SecurityCode>",  # any case
+    "card.number=4444&card.cvv=123", '{"cvc":"654"}', "<cvc>739",  # the code at the very end
+    '{"cvc": "111", "card": {"cvv": "222"}, "cid": "3333"}',  # several, each masked
+    "<cvc>1</cvc><cvc>22</cvc><cvc>333</cvc>", "cvcvc=123&cvv=\\u0034\\u0035\\u0036",  # short and overlapping names
+    "cvc2=1234", "<cvc><![CDATA[ 777 ]]></cvc>", "cıd=555&ſecuritycode=666&cİd=888",  # letters (?i) folds
+    "José cvv=123 İstanbul",  # non-ASCII text elsewhere
+])
+def test_mask_text_masks_security_codes_as_the_full_pattern_does(text):
+    assert cards.mask_text(text) == _full_scan(cards._PAN_IN_TEXT.sub(cards._mask_run, text))
+    for code in ("123", "1234", "987", "321", "654", "739", "111", "222", "3333", "333", "777", "555", "666", "888"):
+        assert f"={code}" not in cards.mask_text(text) and f">{code}" not in cards.mask_text(text)
+
+
+def test_security_code_search_folds_every_letter_the_pattern_folds():
+    """mask_text finds field names with str.find on folded text; (?i) must not match any other
+    non-ASCII letter onto a name's letters on this Python, or a spelling would slip past the search."""
+    import re
+    import sys
+    letters = re.compile("(?i)[" + "".join(sorted(set("cvvcvncidsecuritycode"))) + "]")
+    every = "".join(chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i < 0xE000 and i >= 128)
+    assert {ord(c) for c in letters.findall(every)} == set(cards._FOLD)
+
+
+@pytest.mark.parametrize("text", [
+    "card.number=4444%203333%202222%201111", "card.number=4444%2D3333%2d2222%2D1111",  # percent-encoded separators
+    '{"cardNumber": "4444\\u00203333\\u002d2222\\u00201111"}',  # JSON-escaped separators, no escaped digit
+    "<cardNumber>4444&#32;3333&#45;2222&#32;1111</cardNumber>",  # XML character-reference separators
+    "<cardNumber>4444&#32;3333 2222-1111</cardNumber>",
+])
+def test_mask_text_masks_numbers_whose_separators_are_spelled_with_digits(text):
+    """`%20`, `\\u0020` and `&#32;` hold digits of their own: they separate, they are not digits."""
+    assert cards.mask_text(text).count("4444********1111") == 1
+    assert "3333" not in cards.mask_text(text) and "2222" not in cards.mask_text(text)
+
+
+@pytest.mark.parametrize("text", ["<cvc>&#49;&#50;&#51;</cvc>", "<cvc>&#x31;&#x32;&#x33;</cvc>",
+                                  "<cvc>&#0049;&#50;&#51;&#52;</cvc>", '{"cvc": "&#57;8&#55;"}'])
+def test_mask_text_masks_security_codes_written_as_character_references(text):
+    assert cards.mask_text(text).replace("***", "").strip("<>/cv{}\": ") == ""
+
+
+def test_a_cdata_section_alone_does_not_need_the_spelled_pass():
+    """The spelled pass runs for a CDATA split, not for any CDATA: one section is plain text."""
+    assert cards.mask_text("<n><![CDATA[4444333322221111]]></n>") == "<n><![CDATA[4444********1111]]></n>"
+    assert cards.mask_text("<n><![CDATA[4444]]><![CDATA[333322221111]]></n>") == "<n><![CDATA[4444********1111]]></n>"

@@ -124,8 +124,25 @@ def parse_duration(text: str, now: float | None = None) -> float:
     return seconds
 
 
+_MONTHS_MAX = 1024
+_months: dict[tuple[float, int], float] = {}
+
+
 def add_months(ts: float, months: int) -> float:
     """Calendar-month arithmetic, clamping the day (31 Jan + 1 month = 28/29 Feb)."""
+    # Cached per (instant, months) like iso(): an OPP registration's retention anchor and lapse
+    # time are computed from the same instants on every use of it (4 calls per payment).
+    key = (ts, months)
+    hit = _months.get(key)
+    if hit is None:
+        hit = _add_months(ts, months)  # out of range raises, and nothing is cached
+        if len(_months) >= _MONTHS_MAX:
+            _months.clear()
+        _months[key] = hit
+    return hit
+
+
+def _add_months(ts: float, months: int) -> float:
     dt = datetime.fromtimestamp(ts, UTC)
     total = dt.year * 12 + (dt.month - 1) + months
     year, month = divmod(total, 12)

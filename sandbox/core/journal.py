@@ -28,6 +28,24 @@ def _masked_body(body: bytes) -> str:
     return hit
 
 
+# The same for the short text fields of every exchange (tenant, path): a handful of values
+# repeat on every request. Only short ones are kept; the cache is cleared when full.
+_TEXTS_MAX = 512
+_CACHED_TEXT_MAX = 256
+_masked_texts: dict[str, str] = {}
+
+
+def _masked_text(text: str) -> str:
+    hit = _masked_texts.get(text)
+    if hit is None:
+        hit = mask_text(text)
+        if len(text) <= _CACHED_TEXT_MAX:
+            if len(_masked_texts) >= _TEXTS_MAX:
+                _masked_texts.clear()
+            _masked_texts[text] = hit
+    return hit
+
+
 class Journal:
     def __init__(self, size: int = 1000) -> None:
         self.size = size
@@ -57,8 +75,8 @@ class Journal:
         fields in this order, built directly rather than through the generic loop."""
         self._seq += 1
         entry = {"seq": self._seq, "kind": "exchange", "api": api,
-                 "tenant": mask_text(tenant) if tenant else tenant, "operation": operation,
-                 "method": method, "path": mask_text(path[:BODY_LIMIT]),
+                 "tenant": _masked_text(tenant) if tenant else tenant, "operation": operation,
+                 "method": method, "path": _masked_text(path[:BODY_LIMIT]),
                  "query": mask_text(query[:BODY_LIMIT]) if query else query, "status": status,
                  "request_id": request_id, "ms": ms, "request": _masked_body(request),
                  "response": _masked_body(response)}

@@ -61,11 +61,33 @@ def _accept_version(accept: str) -> tuple[bool, int | None]:
     return ok, version
 
 
+# Outcomes per (Accept, Content-Type, mode, body checked): a client sends the same pair on every
+# request. Only accepted pairs of short values are kept (bounded in entries and in size; a refused
+# pair is worked out again, it raises).
+_NEGOTIATED_MAX = 256
+_negotiated: dict[tuple, tuple[int, bool]] = {}
+
+
 def tokens(request: web.Request, mode: str, has_body: bool) -> tuple[int, bool]:
     """(media-type version to answer with, masked=false?) for the Tokens and Verified Tokens
     routes, or AccessError with the vendor's header error (access.md §1, §10.4, §16.2)."""
-    accept = request.headers.get("Accept")
-    ctype = request.headers.get("Content-Type") if has_body else None
+    headers = request.headers
+    accept = headers.get("Accept")
+    ctype = headers.get("Content-Type") if has_body else None
+    # A body route checks Content-Type when a body is sent (strict: always).
+    check_body = has_body and (request.body_exists or mode == "strict")
+    key = (accept, ctype, mode, check_body)
+    hit = _negotiated.get(key)
+    if hit is None:
+        hit = _tokens(accept, ctype, mode, check_body)
+        if len(accept or "") + len(ctype or "") <= 512:
+            if len(_negotiated) >= _NEGOTIATED_MAX:
+                _negotiated.clear()
+            _negotiated[key] = hit
+    return hit
+
+
+def _tokens(accept: str | None, ctype: str | None, mode: str, check_body: bool) -> tuple[int, bool]:
     unmasked = accept is not None and "masked=false" in accept.replace(" ", "").lower()
     a_ok, a_ver = _accept_version(accept) if accept and accept.strip() else (True, None)
     c_kind = ctype.partition(";")[0].strip().lower() if ctype else None
@@ -75,8 +97,7 @@ def tokens(request: web.Request, mode: str, has_body: bool) -> tuple[int, bool]:
             raise AccessError(406, "headerIsMissing", VALID_HEADER, headerName="Accept")
         if not a_ok:
             raise AccessError(406, "headerHasInvalidValue", "Accept header is not supported", headerName="Accept")
-        # A body route checks Content-Type when a body is sent (strict: always).
-        if has_body and (request.body_exists or mode == "strict"):
+        if check_body:
             if ctype is None:
                 raise AccessError(415, "headerIsMissing", VALID_HEADER, headerName="Content-Type")
             if c_ver not in (1, 2, 3):

@@ -20,6 +20,7 @@ from ...core.tokens import Token
 
 # Field rels in the order of the seed's `_links`.
 FIELD_RELS = ("description", "cardHolderName", "cardExpiryDate", "billingAddress", "schemeTransactionReference")
+_FIELD_LINKS = tuple((f"tokens:{rel}", rel) for rel in FIELD_RELS)
 # The Tokens vocabulary is debit, credit, unknown (Tokens changelog 08 Mar 2023); the catalogue's
 # finer funding types map onto it: a charge card bills on credit, deferred debit is a debit card.
 _FUNDING = {"credit": "credit", "debit": "debit", "charge": "credit", "deferredDebit": "debit"}
@@ -80,7 +81,9 @@ def _resource(
     base: str, secret: str, token: Token, profile: CardProfile, *,
     conflicts: dict | None = None, network_link: bool = False, full_pan: bool = False,
 ) -> dict:
-    href = token_href(base, secret, token)
+    ids = opaque.links(secret, token.id)  # all of a token's link ids in one lookup
+    prefix = f"{base}/tokens/"
+    href = prefix + ids["token"]
     body: dict = {
         "tokenPaymentInstrument": {"type": "card/tokenized", "href": href},
         "tokenId": token.id,
@@ -108,10 +111,10 @@ def _resource(
     if conflicts is not None:
         body["conflicts"] = conflicts_body(conflicts)
     links: dict = {"tokens:token": {"href": href}}
-    for rel in FIELD_RELS:
-        links[f"tokens:{rel}"] = {"href": token_href(base, secret, token, rel)}
+    for name, rel in _FIELD_LINKS:
+        links[name] = {"href": prefix + ids[rel]}
     if conflicts is not None:
-        links["tokens:conflicts"] = {"href": token_href(base, secret, token, "conflicts")}
+        links["tokens:conflicts"] = {"href": prefix + ids["conflicts"]}
     if network_link:
         links["tokens:networkToken"] = {"href": f"{base}/tokens/network"}
     links["curies"] = curies(base)

@@ -27,7 +27,8 @@ from ...core.wpg.requests import (
     TokenUse,
 )
 from ...core.wpg.tokens import REASON_MAX, Card
-from ...web.xml_bounds import raw_problem, tree_problem
+from ...web import xml_bounds
+from ...web.xml_bounds import raw_problem
 from . import cse
 
 GRAMMAR = "paymentService_sandbox.dtd"
@@ -81,7 +82,7 @@ def parse_document(body: bytes):
         raise Invalid(2, "The DOCTYPE must not declare entities or elements (internal DTD subset refused)")
     if not isinstance(root.tag, str) or root.tag != "paymentService":
         raise Invalid(2, f'Document root element "{root.tag}", must match DOCTYPE root "paymentService".')
-    if problem := tree_problem(root):  # bounded work before the super-linear DTD validation
+    if problem := xml_bounds.problem(body, root):  # bounded work before the super-linear DTD validation
         raise Invalid(2, problem)
     if not dtd.validate(root):
         errors = dtd.error_log.filter_from_errors() or dtd.error_log

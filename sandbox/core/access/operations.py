@@ -93,21 +93,21 @@ def namespace_tokens(scope: Scope, namespace: str, unmasked: bool, may_detokeniz
     return [_view(scope, tenant, t, full_pan=unmasked) for t in found]
 
 
-def locate(scope: Scope, opaque_id: str) -> tuple[Any, Token, str]:
+def locate(scope: Scope, opaque_id: str, now: float | None = None) -> tuple[Any, Token, str]:
     """(tenant, token, link field) for an opaque link id, or TokenNotFound. Read only."""
     tenant = scope.core.store.peek(scope.tid)
     decoded = opaque.decode(tenant.secret, opaque_id) if tenant is not None else None
     if decoded is None:
         raise TokenNotFound(opaque_id)
     token_id, field = decoded
-    return tenant, tokens.find(tenant.tokens, token_id, scope.now()), field
+    return tenant, tokens.find(tenant.tokens, token_id, scope.now() if now is None else now), field
 
 
 def get_token(scope: Scope, opaque_id: str, unmasked: bool, may_detokenize: bool) -> TokenView:
     """GET the token link (an inquiry, seed 002) or the conflicts link (token + the held values;
     TokenNotFound once they expired, access.md §4.4)."""
-    tenant, token, field = locate(scope, opaque_id)
-    now = scope.now()
+    now = scope.now()  # one instant for the whole read (the clock is a lookup and a call)
+    tenant, token, field = locate(scope, opaque_id, now)
     if field == "token":
         _check_detokenize(unmasked, may_detokenize)
         _inquire(scope, token, now)

@@ -13,6 +13,7 @@ Deregistered tokens stay in the book, marked, so a later use answers "already de
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 
@@ -45,9 +46,13 @@ _CODES = {
 def retention_anchor(token: Token) -> float:
     """Where the retention period starts: the end of the card's expiry month, else the last use."""
     if token.expiry_month and token.expiry_year:
-        first_after = datetime(token.expiry_year, token.expiry_month, 1, tzinfo=UTC).timestamp()
-        return add_months(first_after, 1)
+        return _card_anchor(token.expiry_year, token.expiry_month)
     return token.last_used_at
+
+
+@functools.lru_cache(maxsize=1024)  # a handful of expiry months; read twice on every use of a card
+def _card_anchor(year: int, month: int) -> float:
+    return add_months(datetime(year, month, 1, tzinfo=UTC).timestamp(), 1)
 
 
 def lapse_at(token: Token) -> float:
