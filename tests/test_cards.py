@@ -133,3 +133,12 @@ def test_a_cdata_section_alone_does_not_need_the_spelled_pass():
     """The spelled pass runs for a CDATA split, not for any CDATA: one section is plain text."""
     assert cards.mask_text("<n><![CDATA[4444333322221111]]></n>") == "<n><![CDATA[4444********1111]]></n>"
     assert cards.mask_text("<n><![CDATA[4444]]><![CDATA[333322221111]]></n>") == "<n><![CDATA[4444********1111]]></n>"
+
+
+def test_mask_text_finds_security_codes_under_escaped_names():
+    """Issue 14 §9: a name with any letter escaped the URL, JSON or XML way is still the name."""
+    for text in ('{"\\u0063vc": "123"}', "card.%63vv=123", "c%76v=123", '{"CV\\u0043": "123"}', "cvv%32=123",
+                 "sec&#117;rityCode=123", "&#x63;vc=123", "SECURITYCOD%45=123"):
+        assert "123" not in cards.mask_text(text), text
+    for text in ("jane%40example.com", "https%3A%2F%2Fexample.com%2Fcv%2F123", "%63at=123"):
+        assert cards.mask_text(text) == text, text  # escapes of other names and characters stay as sent

@@ -94,6 +94,25 @@ def test_security_codes_never_reach_the_journal(http):
         assert not re.search(rf"(?i)(cvv|cvc)[^0-9]{{0,12}}{code}", text), code
 
 
+def test_security_codes_under_escaped_field_names_never_reach_the_journal(http):
+    """Issue 14 §9 (in every encoding): a form parser reads `card.%63vv` as card.cvv and a JSON
+    parser `"\\u0063vc"` as "cvc", so the code after such a name is a security code too."""
+    http.delete("/_sandbox/journal")
+    http.post("/v1/registrations", headers={"Authorization": f"Bearer {OPP_BEARER}",
+                                            "Content-Type": "application/x-www-form-urlencoded"},
+              data=f"entityId={OPP_ENTITY}&paymentBrand=VISA&card.number={PAN}&card.holder=J&card.expiryMonth=05"
+                   "&card.expiryYear=2034&card.%63%76v=321")
+    http.post("/tokens", data=b'{"paymentInstrument": {"type": "card/front", "cardNumber": "' + PAN.encode()
+              + b'", "\\u0063V\\u0043": "432"}}', headers=access_headers())
+    http.post("/v1/registrations", headers={"Authorization": f"Bearer {OPP_BEARER}",
+                                            "Content-Type": "application/x-www-form-urlencoded"},
+              data=f"entityId={OPP_ENTITY}&card.number={PAN}&card.secur%69tyCode=543")
+    text = decoded(journal_text(http))
+    assert text.count("card.cvv=") == 1 and '"cVC"' in text and "card.securityCode=" in text, text[-800:]
+    for code in ("321", "432", "543"):
+        assert not re.search(rf"(?i)(cvv|cvc|securitycode)[^0-9]{{0,12}}{code}", text), code
+
+
 def test_dashboard_json_masks_card_numbers_in_free_text(http):
     """Issue 14 §8: a card number typed into the holder name does not reach dashboard.json."""
     r = http.post("/tokens", data=access_raw(PAN, holder="Jane 4111111111111111"), headers=access_headers("dashshop"))
