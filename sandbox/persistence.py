@@ -145,7 +145,7 @@ class StateFile:
         # interval (default 5 ms) lets the event loop thread back in sooner, so reads such as
         # /_sandbox/health do not wait a whole interval behind a big tenant's JSON (docs/persistence.md).
         sys.setswitchinterval(SWITCH_INTERVAL)
-        self._lock: asyncio.Lock | None = None
+        self._running: asyncio.Future | None = None  # the commit in progress (flush)
         self._task: asyncio.Task | None = None
         self.check = os.environ.get("SANDBOX_STATE_CHECK") == "1"  # _check: a developer's self-test
 
@@ -296,32 +296,45 @@ class StateFile:
         """Commit every change made so far; returns once it is in the database.
 
         A request awaits this before its response is sent, with `upto`, the store's version once
-        its change was made. While one commit runs, later requests queue on the lock and the next
-        holder commits all their changes at once; a request whose change a finished commit
-        already carried returns without committing again (group commit)."""
-        if upto is not None and self._committed >= upto:
-            return
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            if upto is not None and self._committed >= upto:
-                return  # an earlier holder's commit carried our change
+        its change was made. One commit runs at a time: requests that arrive meanwhile wait for it
+        to end (all woken by one future, no lock hand-over from one to the next), then the first
+        whose change it did not carry commits everything changed meanwhile, and the others return
+        or wait for that one (group commit)."""
+        while upto is None or self._committed < upto:
+            if self._running is not None:
+                with contextlib.suppress(StateWriteError):  # its own caller reports it; we try again
+                    await asyncio.shield(self._running)
+                continue
             if upto is None and not self.store.unsaved:
                 return
-            version = self.store.version  # every change up to here is in this batch
-            batch = self._collect()
-            try:
-                await asyncio.get_running_loop().run_in_executor(self._pool, self._commit, batch)
-            except (sqlite3.Error, OSError) as e:
-                # Tried again by the next flush, whole: the records logged for them were taken.
-                tids = batch.tenant_ids()
-                self.store.unsaved.update(tids)
-                self.store.rewrite.update(tids)
-                log.error("cannot write the state file %s: %s", self.path, e)
-                raise StateWriteError(str(e)) from None
-            self._committed = version
-            if self.check:
-                self._check(batch.tenant_ids())
+            await self._commit_now()
+            if upto is None:
+                return
+
+    async def _commit_now(self) -> None:
+        loop = asyncio.get_running_loop()
+        running = self._running = loop.create_future()
+        version = self.store.version  # every change up to here is in this batch
+        batch = self._collect()
+        try:
+            await loop.run_in_executor(self._pool, self._commit, batch)
+        except (sqlite3.Error, OSError) as e:
+            # Tried again by the next flush, whole: the records logged for them were taken.
+            tids = batch.tenant_ids()
+            self.store.unsaved.update(tids)
+            self.store.rewrite.update(tids)
+            log.error("cannot write the state file %s: %s", self.path, e)
+            error = StateWriteError(str(e))
+            running.set_exception(error)
+            running.exception()  # retrieved: waiters that saw it are told by their own retry
+            raise error from None
+        finally:
+            self._running = None
+            if not running.done():
+                running.set_result(None)
+        self._committed = version
+        if self.check:
+            self._check(batch.tenant_ids())
 
     def _check(self, tids: set[str]) -> None:
         """SANDBOX_STATE_CHECK=1 (tests): each tenant just committed and not changed since must read

@@ -74,11 +74,17 @@ def health_under(url: str, seconds: float, load) -> dict:
             "max_ms": round(max(lat) * 1000, 2), "writes_per_s": round(sum(counts) / seconds, 1)}
 
 
-def writer(url: str, tenant_of):
+def writer(url: str, tenant_of, rate: float = 0):
+    """Four threads creating tokens as fast as they can, or (rate > 0) paced to `rate` creates/s in all."""
     def load(i: int, stop: threading.Event, counts: list[int]) -> None:
         s = requests.Session()
         n = 0
+        start = time.monotonic()
         while not stop.is_set():
+            if rate:
+                wait = start + n * 4 / rate - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
             n += 1
             body = {"paymentInstrument": {"type": "card/front", "cardNumber": pan(10**9 * (i + 1) + n),
                                           "cardHolderName": "W", "cardExpiryDate": {"month": 5, "year": 2035}},
@@ -135,6 +141,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--no-hostile", action="store_true", help="skip the hostile-body timings")
     ap.add_argument("--no-state", action="store_true", help="the same without --state (a baseline)")
+    ap.add_argument("--rate", type=float, default=0, help="writes per second in all (0: as fast as they go)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         state = [] if args.no_state else ["--state", str(Path(tmp) / "state.db")]
@@ -149,10 +156,10 @@ def main() -> int:
             report = {"tokens": args.tokens, "tenants": args.tenants, "load_s": round(time.monotonic() - t0, 1),
                       "db_mb": 0 if args.no_state else round((Path(tmp) / "state.db").stat().st_size / 1e6, 1)}
             report["idle"] = health_under(url, 3, lambda i, stop, counts: None)
-            report["writes_new_tenants"] = health_under(url, args.seconds, writer(url, lambda i, n: f"w{i}"))
+            report["writes_new_tenants"] = health_under(url, args.seconds, writer(url, lambda i, n: f"w{i}", args.rate))
             per = args.tokens // args.tenants
             report[f"writes_into_{per}_token_tenants"] = health_under(
-                url, args.seconds, writer(url, lambda i, n: f"seed{(i * 7 + n) % args.tenants}"))
+                url, args.seconds, writer(url, lambda i, n: f"seed{(i * 7 + n) % args.tenants}", args.rate))
             print(json.dumps(report, indent=1), flush=True)  # the write-load part, even if what follows fails
             if not args.no_hostile:
                 report["hostile_bodies"] = hostile(url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 
 import pytest
 
@@ -142,3 +143,30 @@ def test_a_global_clock_change_is_committed(saved):
     store.touch()
     asyncio.run(state.flush(store.version))
     assert read_state_file(state.path)["clock"] == store.clock.to_dict()
+
+
+def test_a_request_waiting_on_a_failed_commit_commits_again(saved, monkeypatch):
+    """The commit that failed answers its own request 503; a request that waited on it tries again."""
+    store, state = saved(5)
+    real, calls = state._commit, []
+
+    def fails_once(batch):
+        calls.append(batch)
+        if len(calls) == 1:
+            time.sleep(0.05)  # long enough for the second request to queue behind it
+            raise sqlite3.OperationalError("disk I/O error")
+        real(batch)
+
+    monkeypatch.setattr(state, "_commit", fails_once)
+
+    async def two_requests():
+        store.write(TID, whole=False).tokens.add(token(60))
+        first = asyncio.ensure_future(state.flush(store.version))
+        await asyncio.sleep(0.01)
+        store.write(TID, whole=False).tokens.add(token(61))
+        second = asyncio.ensure_future(state.flush(store.version))
+        return await asyncio.gather(first, second, return_exceptions=True)
+
+    first, second = asyncio.run(two_requests())
+    assert isinstance(first, StateWriteError) and second is None and len(calls) == 2
+    assert read_state_file(state.path)["tenants"] == store.snapshot()["tenants"]
