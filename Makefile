@@ -71,6 +71,8 @@ image: wheel
 # Not part of `make test`: ~12-14 min on 2 cores (BENCH_QUICK=1 for a ~3 min smoke run). docs/performance.md.
 bench: $(DEV_STAMP)
 	command -v wrk || (apt-get update && apt-get install -y wrk)
+	$(BIN)/python -c "import uvloop" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,fast]' \
+	  || echo "bench: uvloop could not be installed; the uvloop phase is skipped"
 	$(BIN)/python -m bench.run
 
 lint: $(DEV_STAMP)
