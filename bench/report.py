@@ -114,6 +114,18 @@ def _throughput(out: dict, block: dict, ref_get: dict | None, title: str, route:
     return lines
 
 
+def _size_table(title: str, size: int, small_runs: dict, large: dict, labels: dict) -> list[str]:
+    """The same workloads at the small size and at `large['tokens']`: req/s, their ratio, the tail."""
+    lines = ["", title, "", f"| Workload | req/s at {size:,} | req/s at {large['tokens']:,} | ratio | "
+             f"p99/p50 at {large['tokens']:,} |", "|---|---|---|---|---|"]
+    for name, block in large["results"].items():
+        small, big = _at(small_runs.get(name)), _at(block)
+        ratio = f"{big['rps'] / small['rps']:.2f}" if big and small else "n/a"
+        lines.append(f"| {labels.get(name, name)} | {_fmt(small and small['rps'])} | {_fmt(big and big['rps'])} | "
+                     f"{ratio} | {big['tail'] if big else 'n/a'} |")
+    return lines
+
+
 def render(out: dict) -> str:
     s = out["settings"]
     m = out["machine"]
@@ -151,14 +163,8 @@ def render(out: dict) -> str:
 
     large = out.get("large")
     if large:
-        lines += ["", f"**Flat with size** (16 conns): {s['sizes'][0]:,} vs {large['tokens']:,} stored tokens", "",
-                  f"| Workload | req/s at {s['sizes'][0]:,} | req/s at {large['tokens']:,} | ratio | "
-                  f"p99/p50 at {large['tokens']:,} |", "|---|---|---|---|---|"]
-        for name, block in large["results"].items():
-            small, big = _at(out["sandbox"].get(name)), _at(block)
-            ratio = f"{big['rps'] / small['rps']:.2f}" if big and small else "n/a"
-            lines.append(f"| {labels.get(name, name)} | {_fmt(small and small['rps'])} | {_fmt(big and big['rps'])} | "
-                         f"{ratio} | {big['tail'] if big else 'n/a'} |")
+        lines += _size_table(f"**Flat with size** (16 conns): {s['sizes'][0]:,} vs {large['tokens']:,} stored tokens",
+                             s["sizes"][0], out["sandbox"], large, labels)
 
     durable = out.get("durable")
     if durable:
@@ -176,15 +182,9 @@ def render(out: dict) -> str:
                          f"{d['p50_ms']:.2f} | {d['p99_ms']:.2f} | {d['tail']:.1f} |")
     dlarge = out.get("durable_large")
     if durable and dlarge:
-        lines += ["", f"**Durable writes with size** (`--state`, 16 conns, one repetition at "
-                  f"{dlarge['tokens']:,}): {s['sizes'][0]:,} vs {dlarge['tokens']:,} stored tokens", "",
-                  f"| Workload | req/s at {s['sizes'][0]:,} | req/s at {dlarge['tokens']:,} | ratio | "
-                  f"p99/p50 at {dlarge['tokens']:,} |", "|---|---|---|---|---|"]
-        for name, block in dlarge["results"].items():
-            small, big = _at(durable.get(name)), _at(block)
-            ratio = f"{big['rps'] / small['rps']:.2f}" if big and small else "n/a"
-            lines.append(f"| {labels.get(name, name)} | {_fmt(small and small['rps'])} | {_fmt(big and big['rps'])} | "
-                         f"{ratio} | {big['tail'] if big else 'n/a'} |")
+        lines += _size_table(f"**Durable writes with size** (`--state`, 16 conns, one repetition at "
+                             f"{dlarge['tokens']:,}): {s['sizes'][0]:,} vs {dlarge['tokens']:,} stored tokens",
+                             s["sizes"][0], durable, dlarge, labels)
 
     long = out.get("long")
     if long:
