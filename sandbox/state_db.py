@@ -131,31 +131,34 @@ def load(db: sqlite3.Connection) -> dict:
     if schema is not None and schema[0] == "1":  # a read-only look at a file not upgraded yet
         tenants = {tid: json.loads(body) for tid, body in db.execute("SELECT id, body FROM tenants")}
     else:
-        tenants = {}
-        for tid, head in db.execute("SELECT id, head FROM tenants"):
-            t = json.loads(head)
-            if isinstance(t, dict):
-                t["tokens"], t["payments"] = [], []
-            tenants[tid] = t
-        lists = {TOKEN: "tokens", PAYMENT: "payments"}
-        for tid, kind, body in db.execute("SELECT tenant, kind, body FROM records ORDER BY rowid"):
-            t = tenants.get(tid)
-            if not isinstance(t, dict) or kind not in lists:
-                raise SnapshotError(f"records: a {kind!r} row of {tid!r} belongs to no tenant")
-            t[lists[kind]].append(json.loads(body))
+        tenants = _assemble(db.execute("SELECT id, head FROM tenants").fetchall(),
+                            db.execute("SELECT tenant, kind, body FROM records ORDER BY rowid"))
     return {"version": SNAPSHOT_VERSION, "clock": json.loads(clock[0]) if clock else None, "tenants": tenants}
 
 
 def tenant_rows(db: sqlite3.Connection, tid: str) -> dict | None:
     """One tenant as stored (for the commit check of persistence.py), None when it has no row."""
-    head = db.execute("SELECT head FROM tenants WHERE id = ?", (tid,)).fetchone()
-    if head is None:
-        return None
-    t = json.loads(head[0])
-    t["tokens"], t["payments"] = [], []
-    for kind, body in db.execute("SELECT kind, body FROM records WHERE tenant = ? ORDER BY rowid", (tid,)):
-        t["tokens" if kind == TOKEN else "payments"].append(json.loads(body))
-    return t
+    return _assemble(db.execute("SELECT id, head FROM tenants WHERE id = ?", (tid,)).fetchall(),
+                     db.execute("SELECT tenant, kind, body FROM records WHERE tenant = ? ORDER BY rowid",
+                                (tid,))).get(tid)
+
+
+def _assemble(heads, records) -> dict[str, dict]:
+    """Tenants as GET /_sandbox/state shows them, from their head rows and their record rows (in
+    rowid order, the tenant's own order). A record of no tenant, or of an unknown kind, is refused."""
+    tenants = {}
+    for tid, head in heads:
+        t = json.loads(head)
+        if isinstance(t, dict):
+            t["tokens"], t["payments"] = [], []
+        tenants[tid] = t
+    lists = {TOKEN: "tokens", PAYMENT: "payments"}
+    for tid, kind, body in records:
+        t = tenants.get(tid)
+        if not isinstance(t, dict) or kind not in lists:
+            raise SnapshotError(f"records: a {kind!r} row of {tid!r} belongs to no tenant")
+        t[lists[kind]].append(json.loads(body))
+    return tenants
 
 
 def read_state_file(path: str | Path) -> dict | None:
