@@ -4,6 +4,8 @@ Test numbers are the ones each reference documents: access.md §13, opp.md §9, 
 """
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sandbox.core import cards
 from sandbox.core.catalogue import Catalogue
@@ -142,3 +144,24 @@ def test_mask_text_finds_security_codes_under_escaped_names():
         assert "123" not in cards.mask_text(text), text
     for text in ("jane%40example.com", "https%3A%2F%2Fexample.com%2Fcv%2F123", "%63at=123"):
         assert cards.mask_text(text) == text, text  # escapes of other names and characters stay as sent
+
+
+# The run search (mask_text on ASCII text) must mask exactly what the card-number pattern masks
+# over the whole text (issue 14 §8 masking, issue 18 cost): digits, separators and their
+# neighbours drawn densely so runs, split runs and near-misses are all common.
+_RUNS_ALPHABET = "0123456789 +-x9\"4&"
+
+
+@given(st.text(alphabet=_RUNS_ALPHABET, max_size=80))
+@settings(max_examples=3000, deadline=None)
+def test_card_number_run_search_masks_what_the_whole_text_pattern_masks(text):
+    assert cards._mask_runs(text) == cards._PAN_IN_TEXT.sub(cards._mask_run, text)
+
+
+@pytest.mark.parametrize("text", [
+    "4444333322221111", "x4444 3333 2222 1111x", "9943962133946980664", "1-2-3-4-5-6-7-8-9-0-1-2",
+    '"tokenId": "9943962133946980664", "cardNumber": "5555555555554444"', "44443333222211119",
+    "DE23100000001234567890", "2026-11-01 00:00:00 +0000", "a" * 50 + "4444333322221111",
+])
+def test_mask_text_finds_card_numbers_in_runs_as_the_pattern_does(text):
+    assert cards.mask_text(text) == cards._mask_codes(cards._PAN_IN_TEXT.sub(cards._mask_run, text))
