@@ -61,20 +61,25 @@ class Clock:
 
 
 _ISO_MAX = 1024
-_isos: dict[float, str] = {}
+_isos: dict[int, str] = {}
 
 
 def iso(ts: float) -> str:
     """`2021-06-24T09:19:35Z`: the UTC form every API here uses."""
-    # Cached per exact value (strftime is the costly part of rendering a token); keyed on the
-    # value itself, not the whole second, since fromtimestamp rounds microseconds up.
-    hit = _isos.get(ts)
-    if hit is None:
-        hit = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        if len(_isos) >= _ISO_MAX:
-            _isos.clear()
-        _isos[ts] = hit
-    return hit
+    # Cached per whole second (strftime is the costly part of rendering a token, and every new
+    # token has a new instant, so a per-value cache always missed on creates). fromtimestamp
+    # rounds to the microsecond, half to even: only a fraction of .9999995 or more can carry into
+    # the next second, so those (and instants before 1970) take the exact path.
+    second = int(ts)
+    if 0 <= ts and ts - second < 0.999999:
+        hit = _isos.get(second)
+        if hit is None:
+            hit = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if len(_isos) >= _ISO_MAX:
+                _isos.clear()
+            _isos[second] = hit
+        return hit
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_iso(text: str) -> float:
@@ -143,6 +148,32 @@ def add_months(ts: float, months: int) -> float:
 
 
 def _add_months(ts: float, months: int) -> float:
+    # Months move the date and keep the time of day (UTC has no DST), so the result is the
+    # day's midnight moved, plus the time of day: cached per (day, months), every create of the
+    # day hits (Access checks a token's expiry cap against now + N months on each create). The
+    # microseconds are rounded exactly as fromtimestamp rounds them (half to even, carrying into
+    # the next second), and the sum is one integer division: the same float as the exact path.
+    if ts < 0:
+        return _add_months_exact(ts, months)
+    whole = int(ts)
+    micros = round((ts - whole) * 1e6)
+    if micros == 1_000_000:
+        whole, micros = whole + 1, 0
+    day = whole - whole % 86400
+    key = (day, months)
+    moved = _day_months.get(key)
+    if moved is None:
+        moved = int(_add_months_exact(float(day), months))
+        if len(_day_months) >= _MONTHS_MAX:
+            _day_months.clear()
+        _day_months[key] = moved
+    return ((moved + whole - day) * 1_000_000 + micros) / 1_000_000
+
+
+_day_months: dict[tuple[int, int], int] = {}
+
+
+def _add_months_exact(ts: float, months: int) -> float:
     dt = datetime.fromtimestamp(ts, UTC)
     total = dt.year * 12 + (dt.month - 1) + months
     year, month = divmod(total, 12)

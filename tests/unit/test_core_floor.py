@@ -3,10 +3,14 @@ clock. The behaviours follow DESIGN §2-§3 and §6 and the documents each test 
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime
 
-from sandbox.core import Core
-from sandbox.core.clock import Clock, add_months, parse_duration, parse_iso
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sandbox.core import Core, clock
+from sandbox.core.clock import Clock, add_months, iso, parse_duration, parse_iso
 from sandbox.core.errors import InvalidTransition, OwnerFull, SnapshotError, UpdateLimitExceeded
 from sandbox.core.payments import AUTHORISED, CANCELLED, CAPTURED, REFUNDED, Payment, cancel, capture, refund
 from sandbox.core.tenants import TenantId
@@ -142,3 +146,20 @@ def test_clock_freeze_set_advance_and_calendar_months():
     assert parse_duration("P1M", jan31) == 28 * DAY
     with pytest.raises(ValueError):
         parse_duration("P")
+
+
+# iso() and add_months() take cached paths per second and per day (issue 18); each must give
+# what datetime gives, including fractions that round up into the next second.
+_INSTANTS = [0.0, 1.5, 86399.9999995, 86399.9999994, 1796000000.123456, 1796000000.9999996, 1735689599.999999,
+             1709164800.5, 4102444799.0000005, 253402300799.0]
+
+
+@pytest.mark.parametrize("ts", _INSTANTS)
+def test_iso_matches_datetime_at_every_rounding_edge(ts):
+    assert iso(ts) == datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@given(st.floats(min_value=0, max_value=4.1e9, allow_nan=False), st.sampled_from([-13, -1, 0, 1, 3, 13, 84, 120]))
+@settings(max_examples=2000, deadline=None)
+def test_add_months_by_day_matches_the_datetime_arithmetic(ts, months):
+    assert clock._add_months(ts, months) == clock._add_months_exact(ts, months)
