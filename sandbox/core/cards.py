@@ -7,6 +7,7 @@ come from the BIN table in the card catalogue, which fixtures can extend.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -143,8 +144,11 @@ def _any_spelling(ch: str) -> str:
 
 # The same names with any of their letters escaped (matched case-insensitively, hex digits too).
 # Only text holding an escaped letter can hold one, so the search below gates it.
-_CVV_ESCAPED = re.compile(r"(?i)((?:" + "|".join("".join(map(_any_spelling, n)) for n in _CVV_NAMES) + ")"
-                          + _CVV_AFTER_NAME)
+# Compiled on first use (9 ms, the largest part of importing this module: start-up, issue 18).
+@functools.cache
+def _cvv_escaped() -> re.Pattern:
+    return re.compile(r"(?i)((?:" + "|".join("".join(map(_any_spelling, n)) for n in _CVV_NAMES) + ")"
+                      + _CVV_AFTER_NAME)
 # An escaped letter (or the 2 of cvv2), in the URL, JSON or XML way: only text holding one can
 # spell a name with escapes. Each search opens on a literal, so it is a fast scan (~1 us).
 _ESCAPED_LETTER = (
@@ -257,7 +261,7 @@ _FOLD = {0x130: "i", 0x131: "i", 0x17F: "s"}
 
 def _mask_codes(text: str) -> str:
     if _spells_a_letter(text):  # a name spelled with escapes: rare (no client escapes letters), a full scan
-        text = _CVV_ESCAPED.sub(lambda m: m.group(1) + "***", text)
+        text = _cvv_escaped().sub(lambda m: m.group(1) + "***", text)
     low = text.lower() if text.isascii() else text.translate(_FOLD).lower()
     if len(low) != len(text):  # offsets would not line up: scan the whole text, never less
         return _CVV_IN_TEXT.sub(lambda m: m.group(1) + "***", text)
