@@ -41,21 +41,34 @@ def new_request_id() -> str:
 
 def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_body: int):
     install_log_masking()  # aiohttp's own error logs quote raw requests: mask them too
-    owners = [(p, api) for api in apis for p in api.prefixes]
+    owners = [(api.prefixes, api) for api in apis]  # str.startswith takes a tuple: one call per API
     default = next(a for a in apis if a.name == "access")  # Access owns "/" (discovery)
 
     def owner_of(path: str) -> Adapter | None:
         if path.startswith("/_sandbox"):
             return None
-        for prefix, api in owners:
-            if path.startswith(prefix):
+        for prefixes, api in owners:
+            if path.startswith(prefixes):
                 return api
         return default
+
+    # The app's parts, looked up once: they are set before the app serves and never replaced
+    # (each Application lookup is a Mapping call on every request).
+    parts: dict[int, tuple] = {}
+
+    def parts_of(app: web.Application) -> tuple:
+        got = parts.get(id(app))
+        if got is None or got[0] is not app:
+            core = app["core"]
+            got = parts[id(app)] = (app, core.store, app["faults"], core.journal, app.get("state_file"))
+        return got
 
     @web.middleware
     async def pipeline(request: web.Request, handler):
         started = time.monotonic()
-        sent = request.headers.get("WP-CorrelationId") or request.headers.get("X-Request-Id")
+        headers = request.headers
+        correlation = headers.get("WP-CorrelationId")
+        sent = correlation or headers.get("X-Request-Id")
         rid = sent if sent and _SAFE_ID.match(sent) else new_request_id()
         api = owner_of(request.path)
         name = api.name if api else "admin"
@@ -65,16 +78,15 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
         request["error"] = error  # fault rules answer in the owning API's envelope
         limit = max_body if api else admin_max_body
         request["body_limit"] = limit
-        app = request.app
-        store = app["core"].store
+        _, store, faults, journal, state = parts_of(request.app)
         version = store.version  # changed by the time we answer: commit first (--state)
-        faults = app["faults"]
+        length = headers.get("Content-Length")  # digits only: aiohttp's parser refused anything else
         resp: web.StreamResponse
         try:
             refusal = control_plane_refusal(request) if api is None else None
             if refusal is not None:  # Host / Origin rules of the control plane (web/guard.py)
                 resp = error(request, *refusal)
-            elif request.content_length is not None and request.content_length > limit:
+            elif length is not None and int(length) > limit:
                 resp = error(request, 413, f"Request body is larger than the limit of {limit} bytes")
             else:
                 early = await faults.before(request) if faults.rules and api else None
@@ -100,7 +112,6 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
         except Exception:  # a bug must still answer in the API's format, never a stack trace
             log.exception("unhandled error on %s %s (request %s)", request.method, request.path, rid)
             resp = error(request, 500, "An internal error occurred in the sandbox")
-        state = app.get("state_file")
         if state is not None and store.version != version:
             # --state: the change is committed before the client hears it was made (issue 14 §3).
             # Another request's commit may hold our change and still be running: flush() waits
@@ -112,9 +123,8 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
         if faults.rules and api:
             await faults.after(request)
         resp.headers["X-Request-Id"] = rid
-        if name == "access" or "WP-CorrelationId" in request.headers:
+        if name == "access" or correlation is not None:
             resp.headers["WP-CorrelationId"] = rid
-        journal = app["core"].journal
         if journal.size:
             body = resp.body if isinstance(resp, web.Response) else None
             journal.exchange(
