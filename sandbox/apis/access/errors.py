@@ -3,7 +3,6 @@ and the one table from domain errors to the Access status and `errorName` (DOMAI
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from aiohttp import web
@@ -25,6 +24,7 @@ from ...core.access.payments import (
     PaymentTokenUnknown,
 )
 from ...core.errors import DomainError, InvalidTransition, OwnerFull, TokenNotFound, UpdateLimitExceeded
+from ...core.jsontext import dumps
 
 MEDIA_TYPE = "application/vnd.worldpay.tokens-v3.hal+json"
 PAYMENTS_MEDIA = "application/json"  # Payments API 2024-06-01 replies and errors
@@ -154,7 +154,7 @@ def from_domain(e: DomainError) -> AccessError:
 def error_response(status: int, name: str, message: str, headers: dict | None = None,
                    media: str = MEDIA_TYPE, **extra) -> web.Response:
     body = {"errorName": name, "message": message, **extra}
-    return web.Response(status=status, body=json.dumps(body).encode(), content_type=media, headers=headers)
+    return web.Response(status=status, body=dumps(body).encode(), content_type=media, headers=headers)
 
 
 def transport_error(request: web.Request, status: int, message: str) -> web.Response:

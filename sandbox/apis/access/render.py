@@ -6,7 +6,6 @@ sample response so a diff against it reads cleanly.
 
 from __future__ import annotations
 
-import json
 import re
 
 from aiohttp import web
@@ -16,6 +15,7 @@ from ...core.access.operations import TokenView
 from ...core.access.tokens import STR
 from ...core.cards import CardProfile, mask
 from ...core.clock import iso
+from ...core.jsontext import dumps
 from ...core.tokens import Token
 
 # Field rels in the order of the seed's `_links`.
@@ -147,7 +147,7 @@ def token_body(base: str, view: TokenView) -> bytes:
     except (TypeError, AttributeError):  # odd restored values (never from the parsers): uncached
         key, hit = None, None
     if hit is None:
-        hit = json.dumps(_resource(base, secret, token, profile, network_link=network_link,
+        hit = dumps(_resource(base, secret, token, profile, network_link=network_link,
                                    full_pan=full_pan)).encode()
         if key is not None:
             if len(_bodies) >= _BODY_MAX:
@@ -175,7 +175,7 @@ def conflicts_body(held: dict) -> dict:
 
 
 def json_response(body: dict | bytes, media_type: str, status: int = 200, headers: dict | None = None) -> web.Response:
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    data = body if isinstance(body, bytes) else dumps(body).encode()
     return web.Response(status=status, body=data, content_type=media_type, headers=headers)
 
 
