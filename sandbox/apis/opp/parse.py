@@ -1,10 +1,4 @@
-"""Wire -> typed request (opp.md §2, §5): decode the form by hand, validate every parameter.
-
-Form decoding (DESIGN §6): aiohttp's `request.post()` silently replaces invalid UTF-8 and keeps
-only one of a repeated key; both would hide client bugs, so we decode ourselves: invalid UTF-8
-and a parameter given twice (OPP has no repeatable parameters: lists use `registrations[0].id`,
-`[1]`, ...) are reported as parameter errors. Keys may be sent encoded (`card%2Enumber`) or
-literally. Empty values are dropped, as real clients send `billing.street2=` for blanks.
+"""Wire -> typed request (opp.md §2, §5): the form decoded by hand (form.py), every parameter validated.
 
 Validation: every check appends `{name, value, message}` to one list; the handler answers HTTP
 400 `200.300.404` with all of them (opp.md §6 "Validation error") before anything is stored.
@@ -16,60 +10,12 @@ as the vendor's gateway does for parameters it does not use.
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote_to_bytes
 
 from ...core.opp.backoffice import REFERENCE_TYPES
 from ...core.opp.errors import Invalid, OppError
 from ...core.opp.results import DESCRIPTIONS
 from ...core.opp.transactions import TxRequest
 from .parse_accounts import DATE, bank_account, virtual_account
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def decode(raw: bytes, errors: list[dict], source: str = "body") -> dict[str, str]:
-    """`raw`'s parameters; each problem becomes a parameterErrors entry in `errors`."""
-    into: dict[str, str] = {}
-    for pair in raw.split(b"&") if raw else ():
-        if not pair:
-            continue
-        key_b, _, value_b = pair.partition(b"=")
-        try:
-            key = unquote_to_bytes(key_b.replace(b"+", b" ")).decode("utf-8")
-            value = unquote_to_bytes(value_b.replace(b"+", b" ")).decode("utf-8")
-        except UnicodeDecodeError:
-            errors.append({"name": _printable(key_b), "value": None,
-                           "message": f"invalid UTF-8 in the {source}"})
-            continue
-        if value == "":
-            continue
-        if _CONTROL.search(key) or _CONTROL.search(value):
-            # NUL and other control characters are never part of a real parameter.
-            errors.append({"name": _CONTROL.sub("?", key)[:64], "value": None,
-                           "message": "must not contain control characters"})
-            continue
-        if key in into:
-            errors.append({"name": key, "value": value, "message": "parameter given more than once"})
-            continue
-        into[key] = value
-    return into
-
-
-def merge(query: dict[str, str], body: dict[str, str], errors: list[dict]) -> dict[str, str]:
-    """Body and query string together (Peach's client puts entityId in the query of POSTs too);
-    the same key with two different values is ambiguous and rejected."""
-    merged = dict(query)
-    for key, value in body.items():
-        if key in merged and merged[key] != value:
-            errors.append({"name": key, "value": value,
-                           "message": "parameter given more than once (query and body differ)"})
-        merged[key] = value
-    return merged
-
-
-def _printable(raw: bytes) -> str:
-    return raw.decode("ascii", "replace")[:64]
-
 
 AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{2})?\Z")
 CURRENCY = re.compile(r"^[A-Z]{3}\Z")
