@@ -25,6 +25,10 @@ GROUP_KEY = re.compile(r"^(customer|billing|shipping)\.([A-Za-z0-9]{1,64})\Z")
 REGISTRATION_KEY = re.compile(r"^registrations\[([0-9]{1,2})\]\.id\Z")
 RESULT_CODE = re.compile(r"^[0-9]{3}\.[0-9]{3}\.[0-9]{3}\Z")
 URL = re.compile(r"^https?://[^\s]{1,2040}\Z")
+CARD_NUMBER = re.compile(r"[0-9]{12,19}")  # fullmatch; the message shows ^...$
+CARD_EXPIRY = (("expiryMonth", re.compile(r"^[0-9]{1,2}\Z")), ("expiryYear", re.compile(r"^[0-9]{2,4}\Z")))
+# The optional parameter families _common() reads; a request without one skips its checks.
+GROUP_PREFIXES = ("customer.", "billing.", "shipping.")
 
 CARD_BRANDS = ("VISA", "MASTER", "AMEX", "DINERS", "DISCOVER", "JCB", "MAESTRO", "VISAELECTRON", "VPAY",
                "UNIONPAY", "CHINAUNIONPAY", "MADA", "DANKORT", "CARTEBLEUE", "CARTEBANCAIRE", "ELO")
@@ -122,12 +126,12 @@ def card(p: Params, required: bool) -> dict | None:
     number = fields.get("number")
     if number is None:
         p.bad("card.number", "may not be empty")
-    elif not re.fullmatch(r"[0-9]{12,19}", number):
+    elif not CARD_NUMBER.fullmatch(number):
         p.bad("card.number", "must match ^[0-9]{12,19}$")
-    for name, shape in (("expiryMonth", r"^[0-9]{1,2}\Z"), ("expiryYear", r"^[0-9]{2,4}\Z")):
+    for name, shape in CARD_EXPIRY:
         value = fields.get(name)
-        if value is not None and not re.match(shape, value):
-            p.bad(f"card.{name}", f"must match {shown(shape)}")
+        if value is not None and not shape.match(value):
+            p.bad(f"card.{name}", f"must match {shown(shape.pattern)}")
     holder = fields.get("holder")
     if holder is not None and len(holder) > 128:
         p.bad("card.holder", "size must be between 0 and 128")
@@ -260,10 +264,22 @@ def test_mode_of(mode: str, p: Params) -> str | None:
 
 
 def _common(p: Params, req: TxRequest) -> None:
-    req.custom = custom_parameters(p)
-    req.echo = {**echoed(p), **groups(p)}
+    # One pass finds which optional families were sent; each check runs only for a family present
+    # (an absent one adds nothing and reports nothing, so values and error order are unchanged).
+    custom = grouped = instructed = False
+    for key in p.values:
+        if key.startswith("customParameters"):
+            custom = True
+        elif key.startswith(GROUP_PREFIXES):
+            grouped = True
+        elif key.startswith("standingInstruction."):
+            instructed = True
+    req.custom = custom_parameters(p) if custom else {}
+    req.echo = echoed(p)
+    if grouped:
+        req.echo.update(groups(p))
     req.shopper_result_url = p.matching("shopperResultUrl", URL)
-    req.si = standing_instruction(p)
+    req.si = standing_instruction(p) if instructed else None
     legacy = p.one_of("recurringType", ("INITIAL", "REPEATED"))
     if legacy is not None:  # the deprecated top-level parameter is echoed as sent (opp.md §13.4)
         req.echo["recurringType"] = legacy
