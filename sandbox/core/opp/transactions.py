@@ -215,8 +215,11 @@ def _succeeded(scope: Scope, req: TxRequest, payment: Payment, token: Token | No
 
 
 def _compact(payment: Payment) -> Payment:
-    """Drop empty facts so stored state stays small and stable."""
-    payment.meta = {k: v for k, v in payment.meta.items() if v not in (None, {}, [])}
+    """Drop empty facts (None, {}, []) so stored state stays small and stable."""
+    # Written out rather than `v not in (None, {}, [])`, which builds a new dict, list and tuple
+    # and compares against each for every fact; "" / 0 / False are facts and stay.
+    payment.meta = {k: v for k, v in payment.meta.items()
+                    if v or (v is not None and not isinstance(v, (dict, list)))}
     return payment
 
 
