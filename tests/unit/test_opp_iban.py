@@ -33,3 +33,8 @@ def test_random_texts():
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 34)))
         assert iban_ok(text) == reference(text), text
     assert iban_ok("DE23100000001234567890") is True
+
+
+def test_a_text_too_long_for_int_is_refused_not_raised():
+    assert iban_ok("DE23" + "1" * 5000) is False
+    assert iban_ok("DE23" + "Z" * 3000) is False

@@ -16,9 +16,11 @@ _BASE36 = str.maketrans({c: str(int(c, 36)) for c in "0123456789abcdefghijklmnop
 def iban_ok(iban: str) -> bool:
     """ISO 13616 check digits: move the first four characters to the end, letters to 10..35, mod 97 == 1."""
     text = iban[4:] + iban[:4]
-    if text.isascii() and text.isalnum():  # every IBAN that passed the shape check: one C call
-        return int(text.translate(_BASE36)) % 97 == 1
-    try:  # anything else, character by character (int() refuses signs, spaces and "_" there)
+    try:  # ValueError: a character int() refuses, or more digits than int() converts (4,300)
+        if text.isascii() and text.isalnum():  # every IBAN that passed the shape check: one C call
+            return int(text.translate(_BASE36)) % 97 == 1
+        # Anything else character by character: int(c, 36) refuses signs, spaces and "_", which
+        # int() would accept inside the joined digits.
         return int("".join(str(int(c, 36)) for c in text)) % 97 == 1
     except ValueError:
         return False
