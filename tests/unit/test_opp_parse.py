@@ -52,3 +52,32 @@ def test_standing_instruction_echo_fields_alone_are_no_instruction():
     req, errors = common(b"standingInstruction.recurringType=SUBSCRIPTION&customParameters[forceResultCode]=000.100.110")
     assert errors == []
     assert req.si is None and req.custom == {"forceResultCode": "000.100.110"}
+
+
+def card_of(raw: bytes, required: bool = True) -> tuple[dict | None, list[dict]]:
+    p = parse.Params(decode(raw, []))
+    return parse.card(p, required), p.errors
+
+
+def test_card_without_any_card_field_asks_for_card_properties():
+    assert card_of(b"paymentBrand=VISA") == (None, [
+        {"name": "paymentBrand", "value": "VISA", "message": "card properties must be set"}])
+    assert card_of(b"paymentBrand=VISA", required=False) == (None, [])
+
+
+def test_an_unknown_card_field_counts_as_a_card_sent():
+    card, errors = card_of(b"card.colour=blue")
+    assert card == {"number": None, "holder": None, "expiryMonth": None, "expiryYear": None, "cvv": None}
+    assert errors == [{"name": "card.number", "value": None, "message": "may not be empty"}]
+
+
+def test_card_shape_errors_in_order():
+    card, errors = card_of(b"card.number=42&card.expiryMonth=1x&card.expiryYear=20301&card.holder=" + b"h" * 129
+                           + b"&card.cvv=12")
+    assert card == {"number": "42", "holder": "h" * 129, "expiryMonth": "1x", "expiryYear": "20301", "cvv": "12"}
+    assert errors == [
+        {"name": "card.number", "value": "42", "message": "must match ^[0-9]{12,19}$"},
+        {"name": "card.expiryMonth", "value": "1x", "message": "must match ^[0-9]{1,2}$"},
+        {"name": "card.expiryYear", "value": "20301", "message": "must match ^[0-9]{2,4}$"},
+        {"name": "card.holder", "value": "h" * 129, "message": "size must be between 0 and 128"},
+    ]

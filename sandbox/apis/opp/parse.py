@@ -26,7 +26,8 @@ REGISTRATION_KEY = re.compile(r"^registrations\[([0-9]{1,2})\]\.id\Z")
 RESULT_CODE = re.compile(r"^[0-9]{3}\.[0-9]{3}\.[0-9]{3}\Z")
 URL = re.compile(r"^https?://[^\s]{1,2040}\Z")
 CARD_NUMBER = re.compile(r"[0-9]{12,19}")  # fullmatch; the message shows ^...$
-CARD_EXPIRY = (("expiryMonth", re.compile(r"^[0-9]{1,2}\Z")), ("expiryYear", re.compile(r"^[0-9]{2,4}\Z")))
+EXPIRY_MONTH = re.compile(r"^[0-9]{1,2}\Z")
+EXPIRY_YEAR = re.compile(r"^[0-9]{2,4}\Z")
 # The optional parameter families _common() reads; a request without one skips its checks.
 GROUP_PREFIXES = ("customer.", "billing.", "shipping.")
 
@@ -117,25 +118,25 @@ def currency(p: Params, required: bool = True) -> str | None:
 
 def card(p: Params, required: bool) -> dict | None:
     """The card block with its shape checked, or None when no card field was sent."""
-    fields = {k[5:]: v for k, v in p.values.items() if k.startswith("card.")}
-    if not fields:
+    values = p.values
+    number, holder = values.get("card.number"), values.get("card.holder")
+    month, year, cvv = values.get("card.expiryMonth"), values.get("card.expiryYear"), values.get("card.cvv")
+    if number is None and holder is None and month is None and year is None and cvv is None \
+            and not any(k.startswith("card.") for k in values):  # another card.* field counts as sent
         if required:
-            p.errors.append({"name": "paymentBrand", "value": p.get("paymentBrand"),
+            p.errors.append({"name": "paymentBrand", "value": values.get("paymentBrand"),
                              "message": "card properties must be set"})
         return None
-    number = fields.get("number")
     if number is None:
         p.bad("card.number", "may not be empty")
     elif not CARD_NUMBER.fullmatch(number):
         p.bad("card.number", "must match ^[0-9]{12,19}$")
-    for name, shape in CARD_EXPIRY:
-        value = fields.get(name)
+    for name, value, shape in (("card.expiryMonth", month, EXPIRY_MONTH), ("card.expiryYear", year, EXPIRY_YEAR)):
         if value is not None and not shape.match(value):
-            p.bad(f"card.{name}", f"must match {shown(shape.pattern)}")
-    holder = fields.get("holder")
+            p.bad(name, f"must match {shown(shape.pattern)}")
     if holder is not None and len(holder) > 128:
         p.bad("card.holder", "size must be between 0 and 128")
-    return {k: fields.get(k) for k in ("number", "holder", "expiryMonth", "expiryYear", "cvv")}
+    return {"number": number, "holder": holder, "expiryMonth": month, "expiryYear": year, "cvv": cvv}
 
 
 def instrument(p: Params, req: TxRequest, required: bool) -> None:
