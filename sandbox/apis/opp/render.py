@@ -8,12 +8,11 @@ chooses the vendor's key names and order.
 from __future__ import annotations
 
 import functools
-import json
 import time
-from json.encoder import c_make_encoder, encode_basestring_ascii
 
 from aiohttp import web
 
+from ...core import jsontext
 from ...core.opp.registrations import is_card
 from ...core.opp.results import describe, success_code
 from ...core.opp.transactions import result_code, token_card_facts
@@ -53,15 +52,9 @@ def _enveloped(body: dict, code: str, description: str | None, ndc: str, now: fl
     return body
 
 
-# The C encoder that json.dumps() builds anew on every call, built once and without the circular
-# reference check (check_circular=False): a reply is a tree of the stored facts, never a cycle.
-# The bytes are json.dumps()'s defaults: ensure_ascii, ", " and ": " separators, no sorting.
-_encode = c_make_encoder(None, json.JSONEncoder().default, encode_basestring_ascii, None, ": ", ", ",
-                         False, False, True) if c_make_encoder is not None else None
-
-
 def dumps(body: dict) -> bytes:
-    return "".join(_encode(body, 0)).encode() if _encode is not None else json.dumps(body).encode()
+    """json.dumps(body) as bytes, from the one prebuilt C encoder the JSON APIs share."""
+    return jsontext.dumps(body).encode()
 
 
 def json_response(status: int, body: dict, headers: dict | None = None) -> web.Response:
