@@ -25,7 +25,8 @@ from ...core.opp.scope import Scope
 from ...core.tenants import TenantId
 from ...web.body import read_body, set_context
 from .errors import CORS_FAILURE, DOMAIN_ERRORS, as_failure, auth_failure, failure_response
-from .parse import Params, decode, entity, merge, raise_errors
+from .form import decode, merge
+from .parse import Params, entity, raise_errors
 
 
 @dataclass(slots=True)

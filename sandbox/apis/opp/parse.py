@@ -1,10 +1,4 @@
-"""Wire -> typed request (opp.md §2, §5): decode the form by hand, validate every parameter.
-
-Form decoding (DESIGN §6): aiohttp's `request.post()` silently replaces invalid UTF-8 and keeps
-only one of a repeated key; both would hide client bugs, so we decode ourselves: invalid UTF-8
-and a parameter given twice (OPP has no repeatable parameters: lists use `registrations[0].id`,
-`[1]`, ...) are reported as parameter errors. Keys may be sent encoded (`card%2Enumber`) or
-literally. Empty values are dropped, as real clients send `billing.street2=` for blanks.
+"""Wire -> typed request (opp.md §2, §5): the form decoded by hand (form.py), every parameter validated.
 
 Validation: every check appends `{name, value, message}` to one list; the handler answers HTTP
 400 `200.300.404` with all of them (opp.md §6 "Validation error") before anything is stored.
@@ -16,60 +10,12 @@ as the vendor's gateway does for parameters it does not use.
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote_to_bytes
 
 from ...core.opp.backoffice import REFERENCE_TYPES
 from ...core.opp.errors import Invalid, OppError
 from ...core.opp.results import DESCRIPTIONS
 from ...core.opp.transactions import TxRequest
 from .parse_accounts import DATE, bank_account, virtual_account
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def decode(raw: bytes, errors: list[dict], source: str = "body") -> dict[str, str]:
-    """`raw`'s parameters; each problem becomes a parameterErrors entry in `errors`."""
-    into: dict[str, str] = {}
-    for pair in raw.split(b"&") if raw else ():
-        if not pair:
-            continue
-        key_b, _, value_b = pair.partition(b"=")
-        try:
-            key = unquote_to_bytes(key_b.replace(b"+", b" ")).decode("utf-8")
-            value = unquote_to_bytes(value_b.replace(b"+", b" ")).decode("utf-8")
-        except UnicodeDecodeError:
-            errors.append({"name": _printable(key_b), "value": None,
-                           "message": f"invalid UTF-8 in the {source}"})
-            continue
-        if value == "":
-            continue
-        if _CONTROL.search(key) or _CONTROL.search(value):
-            # NUL and other control characters are never part of a real parameter.
-            errors.append({"name": _CONTROL.sub("?", key)[:64], "value": None,
-                           "message": "must not contain control characters"})
-            continue
-        if key in into:
-            errors.append({"name": key, "value": value, "message": "parameter given more than once"})
-            continue
-        into[key] = value
-    return into
-
-
-def merge(query: dict[str, str], body: dict[str, str], errors: list[dict]) -> dict[str, str]:
-    """Body and query string together (Peach's client puts entityId in the query of POSTs too);
-    the same key with two different values is ambiguous and rejected."""
-    merged = dict(query)
-    for key, value in body.items():
-        if key in merged and merged[key] != value:
-            errors.append({"name": key, "value": value,
-                           "message": "parameter given more than once (query and body differ)"})
-        merged[key] = value
-    return merged
-
-
-def _printable(raw: bytes) -> str:
-    return raw.decode("ascii", "replace")[:64]
-
 
 AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{2})?\Z")
 CURRENCY = re.compile(r"^[A-Z]{3}\Z")
@@ -79,6 +25,11 @@ GROUP_KEY = re.compile(r"^(customer|billing|shipping)\.([A-Za-z0-9]{1,64})\Z")
 REGISTRATION_KEY = re.compile(r"^registrations\[([0-9]{1,2})\]\.id\Z")
 RESULT_CODE = re.compile(r"^[0-9]{3}\.[0-9]{3}\.[0-9]{3}\Z")
 URL = re.compile(r"^https?://[^\s]{1,2040}\Z")
+CARD_NUMBER = re.compile(r"[0-9]{12,19}")  # fullmatch; the message shows ^...$
+EXPIRY_MONTH = re.compile(r"^[0-9]{1,2}\Z")
+EXPIRY_YEAR = re.compile(r"^[0-9]{2,4}\Z")
+# The optional parameter families _common() reads; a request without one skips its checks.
+GROUP_PREFIXES = ("customer.", "billing.", "shipping.")
 
 CARD_BRANDS = ("VISA", "MASTER", "AMEX", "DINERS", "DISCOVER", "JCB", "MAESTRO", "VISAELECTRON", "VPAY",
                "UNIONPAY", "CHINAUNIONPAY", "MADA", "DANKORT", "CARTEBLEUE", "CARTEBANCAIRE", "ELO")
@@ -167,25 +118,25 @@ def currency(p: Params, required: bool = True) -> str | None:
 
 def card(p: Params, required: bool) -> dict | None:
     """The card block with its shape checked, or None when no card field was sent."""
-    fields = {k[5:]: v for k, v in p.values.items() if k.startswith("card.")}
-    if not fields:
+    values = p.values
+    number, holder = values.get("card.number"), values.get("card.holder")
+    month, year, cvv = values.get("card.expiryMonth"), values.get("card.expiryYear"), values.get("card.cvv")
+    if number is None and holder is None and month is None and year is None and cvv is None \
+            and not any(k.startswith("card.") for k in values):  # another card.* field counts as sent
         if required:
-            p.errors.append({"name": "paymentBrand", "value": p.get("paymentBrand"),
+            p.errors.append({"name": "paymentBrand", "value": values.get("paymentBrand"),
                              "message": "card properties must be set"})
         return None
-    number = fields.get("number")
     if number is None:
         p.bad("card.number", "may not be empty")
-    elif not re.fullmatch(r"[0-9]{12,19}", number):
+    elif not CARD_NUMBER.fullmatch(number):
         p.bad("card.number", "must match ^[0-9]{12,19}$")
-    for name, shape in (("expiryMonth", r"^[0-9]{1,2}\Z"), ("expiryYear", r"^[0-9]{2,4}\Z")):
-        value = fields.get(name)
-        if value is not None and not re.match(shape, value):
-            p.bad(f"card.{name}", f"must match {shown(shape)}")
-    holder = fields.get("holder")
+    for name, value, shape in (("card.expiryMonth", month, EXPIRY_MONTH), ("card.expiryYear", year, EXPIRY_YEAR)):
+        if value is not None and not shape.match(value):
+            p.bad(name, f"must match {shown(shape.pattern)}")
     if holder is not None and len(holder) > 128:
         p.bad("card.holder", "size must be between 0 and 128")
-    return {k: fields.get(k) for k in ("number", "holder", "expiryMonth", "expiryYear", "cvv")}
+    return {"number": number, "holder": holder, "expiryMonth": month, "expiryYear": year, "cvv": cvv}
 
 
 def instrument(p: Params, req: TxRequest, required: bool) -> None:
@@ -314,10 +265,22 @@ def test_mode_of(mode: str, p: Params) -> str | None:
 
 
 def _common(p: Params, req: TxRequest) -> None:
-    req.custom = custom_parameters(p)
-    req.echo = {**echoed(p), **groups(p)}
+    # One pass finds which optional families were sent; each check runs only for a family present
+    # (an absent one adds nothing and reports nothing, so values and error order are unchanged).
+    custom = grouped = instructed = False
+    for key in p.values:
+        if key.startswith("customParameters"):
+            custom = True
+        elif key.startswith(GROUP_PREFIXES):
+            grouped = True
+        elif key.startswith("standingInstruction."):
+            instructed = True
+    req.custom = custom_parameters(p) if custom else {}
+    req.echo = echoed(p)
+    if grouped:
+        req.echo.update(groups(p))
     req.shopper_result_url = p.matching("shopperResultUrl", URL)
-    req.si = standing_instruction(p)
+    req.si = standing_instruction(p) if instructed else None
     legacy = p.one_of("recurringType", ("INITIAL", "REPEATED"))
     if legacy is not None:  # the deprecated top-level parameter is echoed as sent (opp.md §13.4)
         req.echo["recurringType"] = legacy

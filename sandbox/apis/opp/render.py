@@ -7,11 +7,12 @@ chooses the vendor's key names and order.
 
 from __future__ import annotations
 
-import json
+import functools
 import time
 
 from aiohttp import web
 
+from ...core import jsontext
 from ...core.opp.registrations import is_card
 from ...core.opp.results import describe, success_code
 from ...core.opp.transactions import result_code, token_card_facts
@@ -25,21 +26,39 @@ CORS = {"Access-Control-Allow-Origin": "*"}
 
 def timestamp(now: float | None = None) -> str:
     """`yyyy-MM-dd HH:mm:ss+0000` (opp.md §6)."""
-    return time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(time.time() if now is None else now))
+    if now is None:
+        now = time.time()
+    if 0 <= now < 1e11:  # gmtime() drops the fraction; anything odd takes the plain path below
+        return _second(int(now))
+    return time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(now))
+
+
+@functools.lru_cache(maxsize=64)  # the replies of one (virtual) second all show the same text
+def _second(second: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S+0000", time.gmtime(second))
 
 
 def envelope(code: str, description: str | None, ndc: str, now: float | None = None, **fields) -> dict:
-    return {
-        **fields,
-        "result": {"code": code, "description": description or describe(code)},
-        "buildNumber": BUILD_NUMBER,
-        "timestamp": timestamp(now),
-        "ndc": ndc,
-    }
+    return _enveloped(fields, code, description, ndc, now)
+
+
+def _enveloped(body: dict, code: str, description: str | None, ndc: str, now: float | None) -> dict:
+    """The envelope's fields after `body`'s own, added to `body` in place (a key `body` already
+    holds keeps its place and takes the new value, exactly as `{**body, key: value}` does)."""
+    body["result"] = {"code": code, "description": description or describe(code)}
+    body["buildNumber"] = BUILD_NUMBER
+    body["timestamp"] = timestamp(now)
+    body["ndc"] = ndc
+    return body
+
+
+def dumps(body: dict) -> bytes:
+    """json.dumps(body) as bytes, from the one prebuilt C encoder the JSON APIs share."""
+    return jsontext.dumps(body).encode()
 
 
 def json_response(status: int, body: dict, headers: dict | None = None) -> web.Response:
-    return web.Response(status=status, body=json.dumps(body).encode(), headers={
+    return web.Response(status=status, body=dumps(body), headers={
         "Content-Type": CONTENT_TYPE, "Cache-Control": "max-age=0, no-cache, no-store", "Pragma": "no-cache",
         **(headers or {}),
     })
@@ -81,8 +100,7 @@ def payment_fields(payment: Payment) -> dict:
 
 
 def payment(mode: str, p: Payment, ndc: str) -> dict:
-    code = result_code(mode, p)
-    return envelope(code, p.meta.get("description"), ndc, p.created_at, **payment_fields(p))
+    return _enveloped(payment_fields(p), result_code(mode, p), p.meta.get("description"), ndc, p.created_at)
 
 
 # -- registrations -------------------------------------------------------------------------------
@@ -100,7 +118,10 @@ def registration_fields(core, token: Token) -> dict:
 def registration(core, token: Token, ndc: str, now: float, code: str | None = None,
                  description: str | None = None, extras: dict | None = None) -> dict:
     code = code or success_code(core.mode, token.meta.get("testMode"))
-    return envelope(code, description, ndc, now, **{**registration_fields(core, token), **(extras or {})})
+    body = registration_fields(core, token)
+    if extras:
+        body.update(extras)
+    return _enveloped(body, code, description, ndc, now)
 
 
 def reference_to(code: str, ndc: str, now: float, new_id: str, token_id: str) -> dict:

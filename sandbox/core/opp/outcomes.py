@@ -13,6 +13,7 @@ Magic card outcome keys (fixtures/default.yaml `catalogue.opp.cards.<PAN>`):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from ..cards import brand_of, luhn_ok
@@ -29,6 +30,12 @@ _PREFIXES = {
     "VISAELECTRON": ("4026", "417500", "4405", "4508", "4844", "4913", "4917"),
     "MAESTRO": ("50", "56", "57", "58", "6"),
 }
+
+
+@functools.lru_cache(maxsize=1024)  # a few dozen expiry months, checked on every card transaction
+def expiry_end(year: int, month: int) -> float:
+    """The last second a card of this expiry month is valid (clock.end_of_month, remembered)."""
+    return end_of_month(year, month)
 
 
 def opp_brand(pan: str) -> str | None:
@@ -61,7 +68,7 @@ def card_error(card: dict, brand: str | None, now: float, require_cvv: bool) -> 
         return "100.100.300"
     if len(year) != 4 or not 1900 <= int(year) <= 2099:
         return "100.100.301"
-    if end_of_month(int(year), int(month)) < now:
+    if expiry_end(int(year), int(month)) < now:
         return "100.100.303"
     holder = card.get("holder")
     if holder is not None and not 2 <= len(holder) <= 128:

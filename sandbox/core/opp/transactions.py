@@ -17,14 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import payments
-from ..clock import end_of_month
 from ..payments import Payment
 from ..tenants import TenantId
 from ..tokens import Token
 from . import cardonfile, currencies, merchant, registrations
 from .accounts import account_error
 from .errors import Declined, Invalid, OppError
-from .outcomes import Outcome, card_error, decide, opp_brand
+from .outcomes import Outcome, card_error, decide, expiry_end, opp_brand
 from .results import PENDING_OK, SUCCESS, classify, describe, success_code
 from .scope import Scope
 
@@ -216,8 +215,11 @@ def _succeeded(scope: Scope, req: TxRequest, payment: Payment, token: Token | No
 
 
 def _compact(payment: Payment) -> Payment:
-    """Drop empty facts so stored state stays small and stable."""
-    payment.meta = {k: v for k, v in payment.meta.items() if v not in (None, {}, [])}
+    """Drop empty facts (None, {}, []) so stored state stays small and stable."""
+    # Written out rather than `v not in (None, {}, [])`, which builds a new dict, list and tuple
+    # and compares against each for every fact; "" / 0 / False are facts and stay.
+    payment.meta = {k: v for k, v in payment.meta.items()
+                    if v or (v is not None and not isinstance(v, (dict, list)))}
     return payment
 
 
@@ -240,7 +242,7 @@ def _instrument(scope: Scope, req: TxRequest, token: Token | None) -> tuple[str,
         cvv = req.card.get("cvv") if req.card else None
         if cvv is not None and (not cvv.isdigit() or len(cvv) != (4 if brand == "AMEX" else 3)):
             raise OppError("100.100.601", {"id": scope.new_id()})
-        if token.expiry_year and end_of_month(token.expiry_year, token.expiry_month) < scope.now:
+        if token.expiry_year and expiry_end(token.expiry_year, token.expiry_month) < scope.now:
             raise OppError("100.100.303", {"id": scope.new_id(), "card": token_card_facts(core, token)})
         return brand, {"card": token_card_facts(core, token)}, token.pan
     if req.account is not None:
