@@ -8,7 +8,6 @@ with a new virtual account is pending with a redirect (000.200.000) until approv
 
 from __future__ import annotations
 
-
 # Each ASCII letter or digit as its base-36 value in decimal (A/a -> "10" ... Z/z -> "35").
 _BASE36 = str.maketrans({c: str(int(c, 36)) for c in "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"})
 
