@@ -30,6 +30,7 @@ from ...core.wpg.tokens import REASON_MAX, Card
 from ...web import xml_bounds
 from ...web.xml_bounds import raw_problem
 from . import cse
+from .request_element import RequestElement
 
 GRAMMAR = "paymentService_sandbox.dtd"
 _state: dict = {}
@@ -106,11 +107,13 @@ def elements(el) -> list:
     return [c for c in el if isinstance(c.tag, str)]
 
 
-def operation(root) -> tuple[str, object]:
-    """('paymentTokenCreate', element) and so on: the one operation element of the request."""
+def operation(root) -> tuple[str, RequestElement]:
+    """('paymentTokenCreate', element) and so on: the one operation element of the request, read
+    through RequestElement (its find() is a dict walk: request_element.py)."""
     wrapper = elements(root)[0]  # the grammar guarantees one wrapper
     kids = elements(wrapper)
-    return (kids[0].tag, kids[0]) if kids else (wrapper.tag, wrapper)
+    op = kids[0] if kids else wrapper
+    return op.tag, RequestElement(op)
 
 
 def shopper_id(value: str | None, required: bool, what: str = "request") -> str | None:
