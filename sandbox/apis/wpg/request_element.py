@@ -16,32 +16,35 @@ from __future__ import annotations
 import re
 
 _NAME = re.compile(r"[A-Za-z_][\w.-]*\Z")
-_STEPS: dict[str, tuple[str, ...] | None] = {}  # path -> its tag names; None: not a plain path
+_STEPS: dict[str, tuple[str, ...]] = {}  # path -> its tag names; (): not a plain path
 
 
-def _steps(path: str) -> tuple[str, ...] | None:
-    steps = _STEPS.get(path)
-    if steps is None and path not in _STEPS:
-        parts = tuple(path.split("/"))
-        steps = parts if all(_NAME.match(p) for p in parts) else None  # ".", "*", "[..]": lxml's reading
-        if len(_STEPS) >= 512:  # the code asks a few dozen literal paths; bounded all the same
-            _STEPS.clear()
-        _STEPS[path] = steps
+def _steps(path: str) -> tuple[str, ...]:
+    parts = tuple(path.split("/"))
+    steps = parts if all(_NAME.match(p) for p in parts) else ()  # ".", "*", "[..]": lxml's reading
+    if len(_STEPS) >= 512:  # the code asks a few dozen literal paths; bounded all the same
+        _STEPS.clear()
+    _STEPS[path] = steps
     return steps
 
 
 class RequestElement:
     """The subset of lxml's element API the request readers use: tag, text, get, find, iteration."""
 
-    __slots__ = ("el", "tag", "text", "get", "_kids", "_repeated")
+    __slots__ = ("el", "tag", "_kids", "_repeated")
 
-    def __init__(self, el) -> None:
+    def __init__(self, el, tag: str | None = None) -> None:
         self.el = el
-        self.tag = el.tag
-        self.text = el.text
-        self.get = el.get  # lxml's own method: attribute reads cost no extra Python call
+        self.tag = el.tag if tag is None else tag
         self._kids: dict | None = None
         self._repeated: set | None = None
+
+    @property
+    def text(self) -> str | None:
+        return self.el.text
+
+    def get(self, key: str, default=None):
+        return self.el.get(key, default)
 
     def _index(self) -> dict:
         kids: dict = {}
@@ -54,7 +57,7 @@ class RequestElement:
                     self._repeated = set()
                 self._repeated.add(tag)
             else:
-                kids[tag] = RequestElement(child)
+                kids[tag] = RequestElement(child, tag)
         self._kids = kids
         return kids
 
@@ -63,9 +66,9 @@ class RequestElement:
         child = kids.get(path)
         if child is not None:  # `path` is one child's tag (a tag holds no "/"): its first such child
             return child
-        steps = _steps(path)
-        if steps is None:
-            return _wrap(self.el.find(path))
+        steps = _STEPS.get(path) or _steps(path)
+        if len(steps) < 2:  # one tag name that is not a child; or not a plain path: lxml's answer
+            return None if steps else _wrap(self.el.find(path))
         node = self
         for step in steps[:-1]:
             child = kids.get(step)
@@ -80,8 +83,9 @@ class RequestElement:
     def __iter__(self):
         """The element children in document order (what `for c in el` gives, less non-elements)."""
         for child in self.el:
-            if child.tag.__class__ is str:
-                yield RequestElement(child)
+            tag = child.tag
+            if tag.__class__ is str:
+                yield RequestElement(child, tag)
 
     def __repr__(self) -> str:
         return f"<RequestElement {self.tag}>"
