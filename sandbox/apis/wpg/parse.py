@@ -123,10 +123,19 @@ def elements(el) -> list:
 def operation(root) -> tuple[str, RequestElement]:
     """('paymentTokenCreate', element) and so on: the one operation element of the request, read
     through RequestElement (its find() is a dict walk: request_element.py)."""
-    wrapper = elements(root)[0]  # the grammar guarantees one wrapper
-    kids = elements(wrapper)
-    op = kids[0] if kids else wrapper
+    wrapper = _first_element(root)  # the grammar guarantees one wrapper
+    op = _first_element(wrapper)
+    if op is None:
+        op = wrapper
     return op.tag, RequestElement(op)
+
+
+def _first_element(el):
+    """elements(el)[0] (None when there is none) without listing the rest."""
+    for child in el:
+        if isinstance(child.tag, str):
+            return child
+    return None
 
 
 def shopper_id(value: str | None, required: bool, what: str = "request") -> str | None:
@@ -320,15 +329,15 @@ def order_request(op, strict_reference: bool = False) -> OrderRequest | Authenti
     if leg is not None:
         return leg
     details = op.find("paymentDetails")
-    if op.find("payAsOrder") is not None:
+    again = op.find("payAsOrder")
+    if again is not None:
         # Pay with the card of an earlier order (ActiveMerchant pay_as_order).
-        again = op.find("payAsOrder")
         return OrderRequest(order_code=code, amount=amount(again), card=None, token=None,
                             shopper=text(op, "shopper/authenticatedShopperID") or None,
                             pay_as_order=again.get("orderCode"))
     if details is None:
         raise NotEmulatedShape("an order without paymentDetails")
-    method = elements(details)[0]
+    method = details.first_element()
     shopper = text(op, "shopper/authenticatedShopperID") or None
     token = card_ = None
     if method.tag == "TOKEN-SSL":

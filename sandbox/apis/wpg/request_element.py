@@ -80,6 +80,14 @@ class RequestElement:
             kids = node._kids if node._kids is not None else node._index()
         return kids.get(steps[-1])
 
+    def first_element(self) -> RequestElement:
+        """The first element child (IndexError when there is none, as elements(el)[0]): the
+        index keeps document order, so it is the first tag indexed."""
+        kids = self._kids if self._kids is not None else self._index()
+        for child in kids.values():
+            return child
+        raise IndexError("no element child")
+
     def __iter__(self):
         """The element children in document order (what `for c in el` gives, less non-elements)."""
         for child in self.el:
