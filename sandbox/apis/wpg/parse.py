@@ -62,7 +62,7 @@ def _tools():
                                            huge_tree=False, dtd_validation=False)
         _state["dtd"] = etree.DTD(BytesIO(grammar_text()))
         # A document valid against a grammar that nests no deeper than MAX_DEPTH cannot break the
-        # depth bound, the only one a small body can break (xml_bounds.SMALL_BODY): see parse_document.
+        # depth bound, the only one a document of few nodes can break (xml_bounds.few_nodes).
         depth = xml_bounds.grammar_depth(_state["dtd"], "paymentService")
         _state["shallow_grammar"] = depth is not None and depth <= xml_bounds.MAX_DEPTH
     return _state["etree"], _state["parser"], _state["dtd"]
@@ -88,10 +88,11 @@ def parse_document(body: bytes):
     if not isinstance(root.tag, str) or root.tag != "paymentService":
         raise Invalid(2, f'Document root element "{root.tag}", must match DOCTYPE root "paymentService".')
     valid = None
-    if len(body) < xml_bounds.SMALL_BODY and _state["shallow_grammar"]:
-        # Validating a small body is cheap, and when it is valid the bounds cannot be broken: the
-        # depth XPath (1.5-4 us) is only run for the invalid ones, before their DTD error is shown,
-        # so which error a request gets is as if the bounds came first.
+    if _state["shallow_grammar"] and xml_bounds.few_nodes(body, root):
+        # Validating a document that can only break the depth bound is cheap, and when it is valid
+        # it cannot break that either: the bounds (the depth XPath, 1.5-4 us) are only checked for
+        # invalid ones, before their DTD error is shown, so every request gets the error it got
+        # when the bounds came first.
         valid = dtd.validate(root)
     if not valid:
         if problem := xml_bounds.problem(body, root):  # bounded work before the super-linear DTD validation
