@@ -68,8 +68,30 @@ def _tools():
     return _state["etree"], _state["parser"], _state["dtd"]
 
 
+# Validated inquiry trees per body: a client polling a token or an order sends the same bytes again
+# and again (the journal keeps its masked text per body for the same reason). The readers never
+# change a tree, so one parsed and validated once answers every copy. Only inquiries (read-only:
+# submits are unique, an orderCode is used once), small bodies, and a bounded number are kept;
+# the oldest goes first, so trees are freed one at a time.
+_INQUIRIES: dict[bytes, object] = {}
+_INQUIRIES_MAX = 64
+_INQUIRY_BODY_MAX = 4096
+
+
 def parse_document(body: bytes):
     """The validated `paymentService` root element, or Invalid(2, parser-style message)."""
+    root = _INQUIRIES.get(body)
+    if root is not None:
+        return root
+    root = _parse_document(body)
+    if len(body) <= _INQUIRY_BODY_MAX and _first_element(root).tag == "inquiry":
+        if len(_INQUIRIES) >= _INQUIRIES_MAX:
+            del _INQUIRIES[next(iter(_INQUIRIES))]
+        _INQUIRIES[body] = root
+    return root
+
+
+def _parse_document(body: bytes):
     etree, parser, dtd = _tools()
     if not body.strip():
         raise Invalid(2, "Premature end of file: the request body is empty")
