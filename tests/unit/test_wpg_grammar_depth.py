@@ -8,17 +8,17 @@ from io import BytesIO
 import pytest
 from lxml import etree
 
-from sandbox.apis.wpg import parse
+from sandbox.apis.wpg import document, parse
 from sandbox.web import xml_bounds
 
 HEAD = b'<?xml version="1.0"?><paymentService version="1.4" merchantCode="M">'
 
 
 def test_the_sandbox_grammar_nests_less_deep_than_the_bound():
-    _, _, dtd = parse._tools()
+    _, _, dtd = document._tools()
     depth = xml_bounds.grammar_depth(dtd, "paymentService")
     assert depth is not None and depth <= xml_bounds.MAX_DEPTH
-    assert parse._state["shallow_grammar"] is True
+    assert document._state["shallow_grammar"] is True
 
 
 def test_grammar_depth_counts_levels_and_sees_recursion():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from sandbox.apis.wpg import parse
+from sandbox.apis.wpg import document, parse
 
 HEAD = '<?xml version="1.0"?><paymentService version="1.4" merchantCode="M">'
 
@@ -17,18 +17,18 @@ def inquiry(token: str) -> bytes:
 
 
 def test_an_inquiry_body_is_parsed_once_and_reads_the_same():
-    parse._INQUIRIES.clear()
+    document._INQUIRIES.clear()
     body = inquiry("9912345")
     first = parse.parse_document(body)
     again = parse.parse_document(bytes(bytearray(body)))  # an equal body, another object
     assert again is first
-    assert etree.tostring(first) == etree.tostring(parse._parse_document(body))
+    assert etree.tostring(first) == etree.tostring(document._parse_document(body))
     name, op = parse.operation(again)
     assert name == "paymentTokenInquiry" and parse.text(op, "paymentTokenID") == "9912345"
 
 
 def test_submits_and_invalid_bodies_are_not_kept():
-    parse._INQUIRIES.clear()
+    document._INQUIRIES.clear()
     submit = (HEAD + '<submit><paymentTokenCreate><createToken tokenScope="merchant"/><paymentInstrument>'
               "<cardDetails><cardNumber>4444333322221111</cardNumber></cardDetails></paymentInstrument>"
               "</paymentTokenCreate></submit></paymentService>").encode()
@@ -37,15 +37,15 @@ def test_submits_and_invalid_bodies_are_not_kept():
     for _ in range(2):
         with pytest.raises(parse.Invalid):
             parse.parse_document(bad)
-    assert parse._INQUIRIES == {}
+    assert document._INQUIRIES == {}
 
 
 def test_the_cache_is_bounded_oldest_first():
-    parse._INQUIRIES.clear()
-    bodies = [inquiry(f"99{i}") for i in range(parse._INQUIRIES_MAX + 5)]
+    document._INQUIRIES.clear()
+    bodies = [inquiry(f"99{i}") for i in range(document._INQUIRIES_MAX + 5)]
     for b in bodies:
         parse.parse_document(b)
-    assert list(parse._INQUIRIES) == bodies[5:]
-    big = inquiry("9" * (parse._INQUIRY_BODY_MAX + 1))
+    assert list(document._INQUIRIES) == bodies[5:]
+    big = inquiry("9" * (document._INQUIRY_BODY_MAX + 1))
     parse.parse_document(big)
-    assert big not in parse._INQUIRIES
+    assert big not in document._INQUIRIES
