@@ -11,7 +11,12 @@ from ...core.wpg.env import Env
 @dataclass(slots=True)
 class Ctx(Env):
     merchant: str = ""
-    base_url: str = ""  # scheme://host the request came to (3-D Secure page URLs)
+    request: object = None  # the aiohttp request: only a 3-D Secure challenge needs its address
+
+    @property
+    def base_url(self) -> str:
+        """scheme://host the request came to (3-D Secure page URLs), read only when asked."""
+        return f"{self.request.scheme}://{self.request.host}"
 
     def option(self, key: str):
         return self.core.options[key]

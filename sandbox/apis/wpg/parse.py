@@ -1,21 +1,16 @@
-"""Reading a paymentService request: safe XML parsing, our request grammar, then typed requests
+"""Reading a paymentService request: the validated document (document.py), then typed requests
 (wpg.md §1.3).
 
-lxml parses with entity resolution, network access and DTD loading off: requests name the
-vendor DTD by URL and it is never fetched. A DOCTYPE with an internal subset (entity or element
-declarations: XXE, billion laughs) is refused outright. The document is then validated against
-the sandbox's own request grammar (grammar/paymentService_sandbox.dtd, read with
-importlib.resources so it ships in the wheel), loaded once on first use. Field rules a DTD cannot
-express (shopper id, card number, dates) raise `Invalid` with the vendor's code. Everything here
-turns wire into the typed requests of core/wpg/requests.py; no rule about tokens or orders lives
-here. lxml itself is imported on first request, to keep it off the start-up path.
+Field rules a DTD cannot express (shopper id, card number, dates) raise `Invalid` with the
+vendor's code. Everything here turns wire into the typed requests of core/wpg/requests.py; no
+rule about tokens or orders lives here. Elements are read through RequestElement
+(request_element.py), whose find() answers as lxml's does from a dict of each element's children.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from importlib import resources
 
 from ...core.cards import looks_like_pan
 from ...core.wpg.requests import (
@@ -27,71 +22,12 @@ from ...core.wpg.requests import (
     TokenUse,
 )
 from ...core.wpg.tokens import REASON_MAX, Card
-from ...web import xml_bounds
-from ...web.xml_bounds import raw_problem
 from . import cse
+from .document import GRAMMAR, Invalid, first_element, grammar_text, parse_document  # noqa: F401 - re-exported
+from .request_element import RequestElement
 
-GRAMMAR = "paymentService_sandbox.dtd"
-_state: dict = {}
 _SHOPPER_BAD = re.compile(r"\s")
 _EVENT_REF = re.compile(r"^[A-Za-z0-9_]{1,64}\Z")
-
-
-class Invalid(Exception):
-    """A request the vendor would refuse with `<error code=...>` (code 2 for parse/DTD)."""
-
-    def __init__(self, code: int, text: str) -> None:
-        super().__init__(text)
-        self.code = code
-        self.text = text
-
-
-def grammar_text() -> bytes:
-    return resources.files(__package__).joinpath("grammar", GRAMMAR).read_bytes()
-
-
-def _tools():
-    if not _state:
-        from io import BytesIO
-
-        from lxml import etree
-
-        _state["etree"] = etree
-        _state["parser"] = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                                           huge_tree=False, dtd_validation=False)
-        _state["dtd"] = etree.DTD(BytesIO(grammar_text()))
-    return _state["etree"], _state["parser"], _state["dtd"]
-
-
-def parse_document(body: bytes):
-    """The validated `paymentService` root element, or Invalid(2, parser-style message)."""
-    etree, parser, dtd = _tools()
-    if not body.strip():
-        raise Invalid(2, "Premature end of file: the request body is empty")
-    if problem := raw_problem(body):  # bounded work: refused before parsing (web/xml_bounds.py)
-        raise Invalid(2, problem)
-    try:
-        root = etree.fromstring(body, parser)
-    except etree.XMLSyntaxError as e:
-        raise Invalid(2, f"The XML could not be parsed: {e.msg}") from None
-    except ValueError as e:  # e.g. a str with an encoding declaration; never reached with bytes
-        raise Invalid(2, f"The XML could not be parsed: {e}") from None
-    internal = root.getroottree().docinfo.internalDTD
-    if internal is not None and (any(True for _ in internal.iterentities())
-                                 or any(True for _ in internal.iterelements())):
-        raise Invalid(2, "The DOCTYPE must not declare entities or elements (internal DTD subset refused)")
-    if not isinstance(root.tag, str) or root.tag != "paymentService":
-        raise Invalid(2, f'Document root element "{root.tag}", must match DOCTYPE root "paymentService".')
-    if problem := xml_bounds.problem(body, root):  # bounded work before the super-linear DTD validation
-        raise Invalid(2, problem)
-    if not dtd.validate(root):
-        errors = dtd.error_log.filter_from_errors() or dtd.error_log
-        first = errors[0]
-        raise Invalid(2, f"{first.message} (line {first.line})")
-    if not root.get("merchantCode"):
-        # #IMPLIED in the vendor DTD, but every operation needs it (wpg.md §1.2).
-        raise Invalid(2, "Attribute merchantCode of paymentService is required")
-    return root
 
 
 # -- small typed values ------------------------------------------------------------------------
@@ -106,11 +42,14 @@ def elements(el) -> list:
     return [c for c in el if isinstance(c.tag, str)]
 
 
-def operation(root) -> tuple[str, object]:
-    """('paymentTokenCreate', element) and so on: the one operation element of the request."""
-    wrapper = elements(root)[0]  # the grammar guarantees one wrapper
-    kids = elements(wrapper)
-    return (kids[0].tag, kids[0]) if kids else (wrapper.tag, wrapper)
+def operation(root) -> tuple[str, RequestElement]:
+    """('paymentTokenCreate', element) and so on: the one operation element of the request, read
+    through RequestElement (its find() is a dict walk: request_element.py)."""
+    wrapper = first_element(root)  # the grammar guarantees one wrapper
+    op = first_element(wrapper)
+    if op is None:
+        op = wrapper
+    return op.tag, RequestElement(op)
 
 
 def shopper_id(value: str | None, required: bool, what: str = "request") -> str | None:
@@ -304,15 +243,15 @@ def order_request(op, strict_reference: bool = False) -> OrderRequest | Authenti
     if leg is not None:
         return leg
     details = op.find("paymentDetails")
-    if op.find("payAsOrder") is not None:
+    again = op.find("payAsOrder")
+    if again is not None:
         # Pay with the card of an earlier order (ActiveMerchant pay_as_order).
-        again = op.find("payAsOrder")
         return OrderRequest(order_code=code, amount=amount(again), card=None, token=None,
                             shopper=text(op, "shopper/authenticatedShopperID") or None,
                             pay_as_order=again.get("orderCode"))
     if details is None:
         raise NotEmulatedShape("an order without paymentDetails")
-    method = elements(details)[0]
+    method = details.first_element()
     shopper = text(op, "shopper/authenticatedShopperID") or None
     token = card_ = None
     if method.tag == "TOKEN-SSL":

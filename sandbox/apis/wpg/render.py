@@ -23,10 +23,33 @@ def el(name: str, value: str | None) -> str:
     return "" if value is None else f"<{name}>{escape(value)}</{name}>"
 
 
-def full_date(ts: float) -> str:
+def _full_date(ts: float) -> str:
     d = datetime.fromtimestamp(ts, UTC)
     return (f'<date dayOfMonth="{d.day}" month="{d.month:02d}" year="{d.year}" '
             f'hour="{d.hour:02d}" minute="{d.minute:02d}" second="{d.second:02d}"/>')
+
+
+_FULL_DATES: dict[int, str] = {}
+_LATEST = 253402300799.0  # 9999-12-31T23:59:59Z, the last instant core/clock.py allows
+
+
+def full_date(ts: float) -> str:
+    """<date .../> to the second. Cached per whole second: every token reply shows its expiry
+    (now + lifetime), so replies sent within one second share it, and an inquiry repeats it.
+    Only where fromtimestamp's rounding to microseconds cannot carry into the next second (the
+    fraction below .999) is the whole second the key; NaN, infinities and the rest are formatted
+    as they come."""
+    if 0.0 <= ts <= _LATEST:
+        second = int(ts)
+        if ts - second < 0.999:
+            hit = _FULL_DATES.get(second)
+            if hit is None:
+                hit = _full_date(ts)
+                if len(_FULL_DATES) >= 1024:
+                    _FULL_DATES.clear()
+                _FULL_DATES[second] = hit
+            return hit
+    return _full_date(ts)
 
 
 def day_date(ts: float) -> str:

@@ -153,8 +153,26 @@ HANDLERS = {
 
 
 # -- transport ---------------------------------------------------------------------------------
+# Decoded Basic credentials per Authorization value: a client sends the same header on every
+# request. Short values only, cleared when full (bounded memory whatever clients send).
+_CREDENTIALS: dict[str, tuple[str, str] | None] = {}
+
+
 def basic_credentials(request: web.Request) -> tuple[str, str] | None:
     auth = request.headers.get("Authorization", "")
+    try:
+        return _CREDENTIALS[auth]
+    except KeyError:
+        pass
+    creds = _decode_basic(auth)
+    if len(auth) <= 512:
+        if len(_CREDENTIALS) >= 256:
+            _CREDENTIALS.clear()
+        _CREDENTIALS[auth] = creds
+    return creds
+
+
+def _decode_basic(auth: str) -> tuple[str, str] | None:
     if auth[:6].lower() != "basic ":
         return None
     try:
@@ -194,6 +212,22 @@ async def payment_service(request: web.Request) -> web.Response:
             inflight.discard(mark)
 
 
+_TENANTS: dict[str, TenantId | None] = {}  # merchantCode -> tenant id: a few codes answer every request
+
+
+def tenant_of(merchant: str) -> TenantId | None:
+    try:
+        return _TENANTS[merchant]
+    except KeyError:
+        pass
+    tid = TenantId.of("wpg", merchant)
+    if len(merchant) <= 64:  # a refused request may send any length: keep real codes only
+        if len(_TENANTS) >= 256:
+            _TENANTS.clear()
+        _TENANTS[merchant] = tid
+    return tid
+
+
 def idempotent(name: str, op) -> bool:
     """Authorisation, payout, capture and refund carry Idempotency-Key (wpg.md §11.4)."""
     if name == "order":
@@ -213,11 +247,11 @@ async def _payment_service(request: web.Request, core, allowed, key: str | None,
         # Credentials are fine but the merchant code is not theirs (wpg.md §1.2).
         return _with_cookie(request, error_reply(merchant, 4, "Security violation", version))
     name, op = operation(root)
-    tid = TenantId.of("wpg", merchant)
+    tid = tenant_of(merchant)
     if tid is None:  # the DTD makes merchantCode an NMTOKEN; a name we cannot store is refused
         return _with_cookie(request, error_reply(merchant_from_auth(request), 4, "Security violation", version))
     set_context(request, tenant=tid, operation=name)
-    ctx = Ctx(core, tid, merchant, base_url(request))
+    ctx = Ctx(core, tid, merchant, request)
     lifecycle.advance(ctx)  # statuses that fell due on the virtual clock since the last request
     key = key if key is not None and idempotent(name, op) else None
     try:
@@ -245,11 +279,6 @@ async def _payment_service(request: web.Request, core, allowed, key: str | None,
     if key is not None:
         idempotency.remember(ctx, key, reply.decode(), core.options["wpg.idempotency_ttl_days"])
     return web.Response(body=reply, headers={"Content-Type": CONTENT_TYPE, "Set-Cookie": request.app["wpg.cookie"]})
-
-
-def base_url(request: web.Request) -> str:
-    """scheme://host of this request: the sandbox's ACS and challenge pages are served here."""
-    return f"{request.scheme}://{request.host}"
 
 
 def _with_cookie(request: web.Request, resp: web.Response) -> web.Response:
