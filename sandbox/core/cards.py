@@ -238,9 +238,19 @@ def _mask_runs(text: str) -> str:
         j = marks.find(b"x", i + 12)
         if j < 0:
             j = len(marks)
-        for m in _PAN_IN_TEXT.finditer(text, i, j):
-            out += (text[done : m.start()], _mask_run(m))
-            done = m.end()
+        run = text[i:j]
+        digits = run.strip(" +-")  # a match starts and ends on a digit
+        if digits.isdigit():
+            # Digits only (a token id, a card number, an order code's tail): the pattern matches
+            # the whole of it or nothing, as it cannot start after a digit or end before one.
+            if 12 <= len(digits) <= 19 and digits[0] in "234568":
+                start = i + run.index(digits[0])
+                out += (text[done:start], mask(digits))
+                done = start + len(digits)
+        else:
+            for m in _PAN_IN_TEXT.finditer(text, i, j):
+                out += (text[done : m.start()], _mask_run(m))
+                done = m.end()
         i = marks.find(_TWELVE, j)
     if not out:
         return text
