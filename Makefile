@@ -68,7 +68,7 @@ image: wheel
 	@test -n "$(ENGINE)" || { echo "image: neither docker nor podman is installed"; exit 1; }
 	$(ENGINE) build $(if $(findstring podman,$(ENGINE)),--format docker) --build-arg BASE=$(BASE) -t $(IMAGE) .
 
-# Not part of `make test`: ~12-14 min on 2 cores (BENCH_QUICK=1 for a ~3 min smoke run). docs/performance.md.
+# Not part of `make test`: ~14 min on 2 cores (BENCH_QUICK=1 for a ~3 min smoke run). docs/performance.md.
 bench: $(DEV_STAMP)
 	command -v wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -c "import uvloop" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,fast]' \
