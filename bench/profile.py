@@ -73,6 +73,18 @@ def by_layer(stats: pstats.Stats) -> list[tuple[str, float]]:
     return sorted(totals.items(), key=lambda kv: -kv[1])
 
 
+def warmed(server, name: str, conns: int):
+    """The named workload probed on `server` and warmed up (caches, the first full GC pass), or
+    None when it cannot run (printed). bench/spy.py shares it."""
+    w = next(x for x in all_workloads() if x.name == name)
+    w.probe(server)
+    if w.skipped:
+        print(f"skipped: {w.skipped}")
+        return None
+    run.wrk(server, w, conns, 1)
+    return w
+
+
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[3:])
@@ -84,12 +96,9 @@ def main() -> int:
     cmd = [sys.executable, "-m", "bench.profile", "--child", out, *sandbox_cmd()[3:]]  # serve --port 0 ...
     server = start("sandbox", cmd, 1)
     try:
-        w = next(x for x in all_workloads() if x.name == name)
-        w.probe(server)
-        if w.skipped:
-            print(f"skipped: {w.skipped}")
+        w = warmed(server, name, conns)
+        if w is None:
             return 1
-        run.wrk(server, w, conns, 1)  # warm-up: caches, first full GC pass
         server.proc.send_signal(signal.SIGUSR1)
         time.sleep(0.2)
         r = run.wrk(server, w, conns, seconds)

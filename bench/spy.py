@@ -19,9 +19,8 @@ import sys
 import tempfile
 
 from . import run
-from .profile import layer
+from .profile import layer, warmed
 from .servers import sandbox_cmd, start
-from .workloads import all_workloads
 
 
 def _frames(line: str) -> tuple[list[tuple[str, str]], int]:
@@ -88,12 +87,9 @@ def main() -> int:
     raw = tempfile.NamedTemporaryFile(suffix=".txt", delete=False).name
     server = start("sandbox", sandbox_cmd(*extra), 1)
     try:
-        w = next(x for x in all_workloads() if x.name == name)
-        w.probe(server)
-        if w.skipped:
-            print(f"skipped: {w.skipped}")
+        w = warmed(server, name, conns)
+        if w is None:
             return 1
-        run.wrk(server, w, conns, 1)  # warm-up
         sampler = subprocess.Popen(
             [spy, "record", "--pid", str(server.proc.pid), "--rate", "997", "--nonblocking",
              "--format", "raw", "--duration", str(int(seconds) + 1), "--output", raw],
