@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 
@@ -168,6 +170,16 @@ def test_request_id_is_echoed_or_generated(http):
     assert r.headers["WP-CorrelationId"] == "corr-9"
     r = http.get("/_sandbox/health")
     assert len(r.headers["X-Request-Id"]) == 36
+
+
+def test_generated_request_ids_are_distinct_uuid4_strings(http):
+    """DESIGN's request ids (str(uuid.uuid4())'s shape): version 4, RFC 4122 variant, never reused
+    within a run (issue 18 made them a per-process prefix and a counter)."""
+    ids = [http.get("/_sandbox/health").headers["X-Request-Id"] for _ in range(20)]
+    assert len(set(ids)) == len(ids)
+    for rid in ids:
+        parsed = uuid.UUID(rid)
+        assert str(parsed) == rid and parsed.version == 4 and parsed.variant == uuid.RFC_4122
 
 
 def test_unsafe_request_id_is_not_echoed(http):

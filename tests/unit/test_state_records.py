@@ -136,6 +136,25 @@ def test_a_change_a_finished_commit_carried_is_not_committed_again(saved):
     assert read_state_file(state.path)["tenants"] == store.snapshot()["tenants"]
 
 
+def test_requests_read_in_one_event_loop_pass_share_one_commit(saved):
+    """Group commit (docs/persistence.md, issue 18 durable writes): each request makes its change
+    and then flushes, as a handler does; those run in the same pass of the event loop join one
+    commit instead of the first committing alone and the rest after it."""
+    store, state = saved(5)
+
+    async def request(i: int) -> None:
+        store.write(TID, whole=False).tokens.add(token(60 + i))
+        await state.flush(store.version)
+
+    async def requests_read_together():
+        await asyncio.gather(*(request(i) for i in range(4)))
+
+    before = state.writes
+    asyncio.run(requests_read_together())
+    assert state.writes == before + 1
+    assert read_state_file(state.path)["tenants"] == store.snapshot()["tenants"]
+
+
 def test_a_global_clock_change_is_committed(saved):
     """A request that changed only the global virtual clock (control plane) is durable too."""
     store, state = saved(1)
