@@ -53,15 +53,14 @@ def make_middleware(apis: list[Adapter], admin_error, max_body: int, admin_max_b
         return default
 
     # The app's parts, looked up once: they are set before the app serves and never replaced
-    # (each Application lookup is a Mapping call on every request).
-    parts: dict[int, tuple] = {}
+    # (each Application lookup is a Mapping call on every request). One middleware serves one app.
+    bound: list[tuple] = []
 
     def parts_of(app: web.Application) -> tuple:
-        got = parts.get(id(app))
-        if got is None or got[0] is not app:
+        if not bound or bound[0][0] is not app:
             core = app["core"]
-            got = parts[id(app)] = (app, core.store, app["faults"], core.journal, app.get("state_file"))
-        return got
+            bound[:] = [(app, core.store, app["faults"], core.journal, app.get("state_file"))]
+        return bound[0]
 
     @web.middleware
     async def pipeline(request: web.Request, handler):
